@@ -1,0 +1,165 @@
+"""The real server process, started with the Procfile's command, over loopback HTTP."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from typing import Any
+
+import pytest
+from bot_process import (  # noqa: F401  (bot_server_fixture provides bot_server)
+    DEFAULT_SECRET,
+    StartBot,
+    bot_server_fixture,
+    corpus_payload,
+    procfile_command,
+    sign,
+    webhook_headers,
+)
+
+from bot.server import MAX_BODY_BYTES
+
+
+def installation_event(installation: int, action: str = "created") -> dict[str, Any]:
+    """An ``installation`` payload in GitHub's shape (trimmed to what the bot reads)."""
+    return {
+        "action": action,
+        "installation": {"id": installation, "account": {"login": f"org{installation}"}},
+        "repositories": [{"id": 100 + installation, "full_name": f"org{installation}/notes"}],
+        "sender": {"login": "octocat"},
+    }
+
+
+def test_procfile_runs_the_server_module() -> None:
+    assert procfile_command() == "python -m bot serve"
+
+
+async def test_refuses_to_start_without_a_webhook_secret(bot_server: StartBot) -> None:
+    bot = await bot_server(secret=None, wait=False)
+    assert await bot.wait_exit(30) == 2
+    lines = bot.stderr().splitlines()
+    assert len(lines) == 1, lines
+    assert "GITHUB_WEBHOOK_SECRET" in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("options", "named"),
+    [
+        ({"token": None}, "GITHUB_TOKEN"),
+        ({"token": None, "app_id": "123"}, "GITHUB_PRIVATE_KEY"),
+        ({"env": {"GITHUB_PRIVATE_KEY_PATH": "/nonexistent/key.pem"}, "app_id": "1"}, "PATH"),
+        ({"env": {"PORT": "eighty"}}, "PORT"),
+        ({"log_level": "CHATTY"}, "LOG_LEVEL"),
+    ],
+)
+async def test_an_unusable_configuration_exits_2_with_one_line(
+    bot_server: StartBot, options: dict[str, Any], named: str
+) -> None:
+    bot = await bot_server(wait=False, **options)
+    assert await bot.wait_exit(30) == 2
+    lines = bot.stderr().splitlines()
+    assert len(lines) == 1, lines
+    assert named in lines[0]
+
+
+async def test_rejects_what_github_did_not_sign_and_what_is_malformed(
+    bot_server: StartBot,
+) -> None:
+    bot = await bot_server()
+    payload = installation_event(1)
+    unsigned = await bot.deliver("installation", payload, signed=False)
+    assert (unsigned.status, unsigned.state) == (401, "rejected")
+    forged = await bot.deliver("installation", payload, secret="not-the-secret")
+    assert forged.status == 401
+    tampered_body = json.dumps(payload).encode()
+    headers = webhook_headers("installation", tampered_body, "t-1", DEFAULT_SECRET)
+    tampered = await bot.post(tampered_body.replace(b"org1", b"evil"), headers)
+    assert tampered.status == 401
+    sha1_only = await bot.deliver(
+        "installation", payload, headers={"X-Hub-Signature-256": None, "X-Hub-Signature": "x"}
+    )
+    assert sha1_only.status == 401
+
+    no_event = await bot.deliver("installation", payload, headers={"X-GitHub-Event": None})
+    assert (no_event.status, no_event.state) == (400, "rejected")
+    no_delivery = await bot.deliver("installation", payload, headers={"X-GitHub-Delivery": None})
+    assert no_delivery.status == 400
+    not_json = await bot.deliver("installation", b"{not json")
+    assert (not_json.status, not_json.body["reason"]) == (400, "body is not JSON")
+
+    huge = b"{" + b" " * MAX_BODY_BYTES + b"}"
+    too_large = await bot.post(huge, webhook_headers("push", huge, "big", DEFAULT_SECRET))
+    assert too_large.status == 413
+
+    health = (await bot.health()).body
+    assert (health["status"], health["processed"], health["failed"]) == ("ok", 0, 0)
+    # One warning line per rejection, naming the delivery when it had an id.
+    assert len(re.findall(r"WARNING bot\.server rejected", bot.stderr())) == 8
+    assert "rejected delivery=t-1 " in bot.stderr()
+    assert await bot.stop() == 0
+
+
+async def test_acknowledges_pings_ignores_unhandled_events_and_duplicates(
+    bot_server: StartBot,
+) -> None:
+    bot = await bot_server()
+    ping = await bot.deliver("ping", {"zen": "Design for failure.", "hook_id": 424242})
+    assert (ping.status, ping.state) == (200, "pong")
+    star = await bot.deliver("star", {"action": "created", "repository": {"id": 1}})
+    assert (star.status, star.state) == (200, "ignored")
+
+    first = await bot.deliver("installation", installation_event(1), delivery_id="dup-1")
+    assert (first.status, first.state) == (202, "accepted")
+    again = await bot.deliver("installation", installation_event(1), delivery_id="dup-1")
+    assert (again.status, again.state) == (200, "duplicate")
+    counters = await bot.wait_idle()
+    later = await bot.deliver("installation", installation_event(1), delivery_id="dup-1")
+    assert later.state == "duplicate"
+
+    assert (counters["processed"], counters["failed"], counters["duplicates"]) == (1, 0, 1)
+    assert counters["uptime"] > 0
+    log = bot.stderr()
+    # One line on receipt and one on completion, with the delivery id and a duration.
+    assert re.search(r"delivery=dup-1 installation\.created for installation:1 accepted", log)
+    assert re.search(r"delivery=dup-1 installation\.created done in [\d.]+ ms", log)
+    assert "delivery=dup-1 installation created on org1 (1 repositories: org1/notes)" in log
+    assert await bot.stop() == 0
+
+
+async def test_github_example_payloads_from_the_corpus(bot_server: StartBot) -> None:
+    created = corpus_payload("installation/created.payload.json")
+    added = corpus_payload("installation_repositories/added.payload.json")
+    ping = corpus_payload("ping/with-app_id.payload.json")
+    issue = corpus_payload("issues/opened.payload.json")
+    bot = await bot_server()
+    assert (await bot.deliver("ping", ping)).state == "pong"
+    assert (await bot.deliver("issues", issue)).state == "ignored"
+    ids = [str(uuid.uuid4()) for _ in range(2)]
+    assert (await bot.deliver("installation", created, ids[0])).status == 202
+    assert (await bot.deliver("installation_repositories", added, ids[1])).status == 202
+    counters = await bot.wait_idle()
+    assert (counters["processed"], counters["failed"]) == (2, 0)
+    log = bot.stderr()
+    account = created["installation"]["account"]["login"]
+    assert f"delivery={ids[0]} installation created on {account}" in log
+    assert f"delivery={ids[1]} installation on " in log
+    assert "nothing filed" in log
+    assert await bot.stop() == 0
+
+
+async def test_sigterm_drains_and_exits_0(bot_server: StartBot) -> None:
+    bot = await bot_server()
+    for n in range(20):
+        answer = await bot.deliver("installation", installation_event(n % 4))
+        assert answer.status == 202
+    assert await bot.stop() == 0
+    log = bot.stderr()
+    assert "stopping: draining" in log
+    assert re.search(r"stopped: 20 processed, 0 failed, 0 dropped", log), log
+
+
+def test_signature_helper_matches_githubs_documented_vector() -> None:
+    """HEADERS.md's example: the harness signs exactly as GitHub does."""
+    expected = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
+    assert sign(b"Hello, World!", "It's a Secret to Everybody") == expected
