@@ -113,6 +113,9 @@ _LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
 _QUOTES = {'"': '"', "\u201c": "\u201d", "`": "`"}
 _WORD = re.compile(r"\S+")
 
+# GitHub renders GFM: a table row or struck-through text is not a plain paragraph line.
+_MARKDOWN = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+
 
 def is_valid_login(login: str) -> bool:
     """True for a name GitHub could have issued: letters, digits, single inner hyphens, <= 39."""
@@ -188,10 +191,6 @@ def _command_line_indexes(lines: list[str]) -> list[int]:
             at_line_start = child.type in ("softbreak", "hardbreak")
             depth += child.nesting
     return sorted(commands)
-
-
-# GitHub renders GFM: a table row or struck-through text is not a plain paragraph line.
-_MARKDOWN = MarkdownIt("commonmark").enable(["table", "strikethrough"])
 
 
 def _parse_line(text: str, line: int, *, on_pull_request: bool) -> Command:
