@@ -1,0 +1,27 @@
+"""The body of the ``fake_github`` pytest fixture, importable by other conftests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .server import SHARED_SPEC, FakeGitHub
+
+
+def violation_report(violations: list[str]) -> str:
+    """The teardown failure message listing every recorded violation."""
+    lines = "\n".join(f"  - {violation}" for violation in violations)
+    return (
+        f"the client broke GitHub's contract {len(violations)} time(s):\n{lines}\n"
+        "(a test that provokes violations on purpose calls fake.clear_violations())"
+    )
+
+
+def running_fake(openapi_path: Path | None = SHARED_SPEC) -> Iterator[FakeGitHub]:
+    """Serve a fake for one test; fail the test at teardown if any violation was recorded."""
+    with FakeGitHub(openapi_path) as fake:
+        yield fake
+    if fake.violations:
+        pytest.fail(violation_report(fake.violations), pytrace=False)
