@@ -295,11 +295,13 @@ class _Transport(gidgethub.aiohttp.GitHubAPI):
             await self._pacer.before_mutation()
         started = time.perf_counter()
         status: int | None = None
+        remaining = "?"
         try:
             async with self._session.request(
                 method, url, headers=headers, data=body, timeout=self._timeout
             ) as response:
                 status = response.status
+                remaining = response.headers.get("x-ratelimit-remaining", "?")
                 return status, response.headers, await response.read()
         finally:
             if mutation:
@@ -314,7 +316,7 @@ class _Transport(gidgethub.aiohttp.GitHubAPI):
                     urllib.parse.urlsplit(url).path,
                     status if status is not None else "no response",
                     (time.perf_counter() - started) * 1000,
-                    self.rate_limit.remaining if self.rate_limit is not None else "?",
+                    remaining,
                 )
 
     async def get_page(self, url: str) -> tuple[Any, str | None]:
