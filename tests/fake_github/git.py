@@ -54,6 +54,8 @@ def blob_sha(text: str) -> str:
 @functools.lru_cache(maxsize=2048)
 def patch_of(old: str | None, new: str | None) -> tuple[str, int, int]:
     """A GitHub-style patch (hunks only) and its added and deleted line counts."""
+    if old == new:
+        return "", 0, 0  # a pure rename: GitHub sends no patch
     before = (old or "").splitlines()
     after = (new or "").splitlines()
     lines = list(difflib.unified_diff(before, after, lineterm="", n=3))[2:]

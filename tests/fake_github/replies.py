@@ -20,6 +20,8 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     raw: str | None = None
     content_type: str = "application/json; charset=utf-8"
+    #: The serialised body, computed once (for the ETag and the answer).
+    encoded: bytes | None = None
 
 
 class ApiError(Exception):

@@ -150,10 +150,10 @@ class FakeGitHub:
         asyncio.set_event_loop(loop)
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        runner = web.AppRunner(app, access_log=None)
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2)
         try:
             loop.run_until_complete(runner.setup())
-            site = web.SockSite(runner, self._socket, shutdown_timeout=0.2)
+            site = web.SockSite(runner, self._socket)
             loop.run_until_complete(site.start())
         except BaseException as exc:  # reported to start() in the test thread
             failure.append(exc)
@@ -458,11 +458,14 @@ class FakeGitHub:
 
     @staticmethod
     def _payload(reply: Reply) -> bytes:
-        if reply.raw is not None:
-            return reply.raw.encode("utf-8")
-        if reply.body is None:
-            return b""
-        return json.dumps(reply.body).encode("utf-8")
+        if reply.encoded is None:
+            if reply.raw is not None:
+                reply.encoded = reply.raw.encode("utf-8")
+            elif reply.body is None:
+                reply.encoded = b""
+            else:
+                reply.encoded = json.dumps(reply.body).encode("utf-8")
+        return reply.encoded
 
     def _to_response(self, reply: Reply) -> web.Response:
         if reply.status in (204, 304):
