@@ -12,7 +12,8 @@ way the client breaks GitHub's contract is kept in ``fake.violations``.
 """
 
 from .limits import PASS_THROUGH
+from .pipeline import RecordedRequest
 from .repo import FakeRepo
-from .server import FakeGitHub, RecordedRequest
+from .server import FakeGitHub
 
 __all__ = ["PASS_THROUGH", "FakeGitHub", "FakeRepo", "RecordedRequest"]
