@@ -11,6 +11,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -314,3 +315,17 @@ async def test_installation_events_get_the_app_client_in_app_mode() -> None:
         assert (await app.deliver("push", push(1, 1, installation=7)))[0] == 202
         await app.settle()
     assert clients == [("installation", "app-client"), ("push", "client-for-7")]
+
+
+async def test_form_encoded_deliveries_are_accepted_too(
+    recording: tuple[App, list[tuple[str, Any]]],
+) -> None:
+    """GitHub can be set to send ``application/x-www-form-urlencoded``; gidgethub decodes it."""
+    app, seen = recording
+    body = urlencode({"payload": json.dumps(push(4, 4))}).encode()
+    headers = webhook_headers("push", body, "form-1", SECRET)
+    headers["Content-Type"] = "application/x-www-form-urlencoded"
+    resp = await app.client.post("/webhook", data=body, headers=headers)
+    assert resp.status == 202
+    await app.settle()
+    assert seen == [("start", f"{4:040x}"), ("end", f"{4:040x}")]

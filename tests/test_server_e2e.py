@@ -17,6 +17,8 @@ from bot_process import (  # noqa: F401  (bot_server_fixture provides bot_server
     sign,
     webhook_headers,
 )
+from fake_github import FakeGitHub
+from fake_github.webhooks import installation_payload
 
 from bot.server import MAX_BODY_BYTES
 
@@ -163,3 +165,27 @@ def test_signature_helper_matches_githubs_documented_vector() -> None:
     """HEADERS.md's example: the harness signs exactly as GitHub does."""
     expected = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
     assert sign(b"Hello, World!", "It's a Secret to Everybody") == expected
+
+
+async def test_app_mode_installation_events_file_nothing_and_need_no_token(
+    bot_server: StartBot, fake_github: FakeGitHub
+) -> None:
+    """Installing files nothing; a deleted installation (no token possible) is no failure."""
+    fake_github.add_repo("acme/notes", files={"notes/2024-05-01.md": "**TODO**: write it\n"})
+    bot = await bot_server(
+        api_url=fake_github.url,
+        token=None,
+        app_id=str(fake_github.app_id),
+        private_key=fake_github.private_key_pem,
+    )
+    created = installation_payload(fake_github, 1, action="created")
+    deleted = installation_payload(fake_github, 1, action="deleted")
+    assert (await bot.deliver("installation", created, "inst-created")).status == 202
+    assert (await bot.deliver("installation", deleted, "inst-deleted")).status == 202
+    counters = await bot.wait_idle()
+    assert (counters["processed"], counters["failed"]) == (2, 0)
+    assert fake_github.requests == []
+    log = bot.stderr()
+    assert "delivery=inst-created installation created on acme (1 repositories: acme/notes)" in log
+    assert "delivery=inst-deleted installation deleted on acme" in log
+    assert await bot.stop() == 0
