@@ -23,9 +23,9 @@ from cachetools import TTLCache
 DEDUPE_SECONDS = 24 * 60 * 60
 #: How many delivery ids are remembered at most; the oldest are forgotten first.
 DEDUPE_SIZE = 200_000
-#: Deliveries waiting at most, over all repositories; past it new ones are refused
-#: so that a flood cannot exhaust memory.
-MAX_QUEUED = 10_000
+#: Deliveries waiting at most, over all repositories; past it new ones are refused so
+#: that a flood cannot exhaust memory (a parsed 25 KB push takes about 90 KB).
+MAX_QUEUED = 1_000
 
 
 @dataclass(frozen=True)
