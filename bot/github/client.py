@@ -241,9 +241,7 @@ class _Transport(gidgethub.aiohttp.GitHubAPI):
                         url=url,
                         maybe_applied=sent and not is_idempotent(method, path),
                     ) from exc
-                self._count_retry()
-                self._add_wait(plan.delay)
-                await self._sleep_for(plan.delay)
+                await self._retry_after(plan.delay)
                 continue
             if status == 401 and not reauthorised:
                 # A revoked or expired credential: get a new one and try once more.
@@ -272,15 +270,16 @@ class _Transport(gidgethub.aiohttp.GitHubAPI):
             if plan.throttle and self._pacer is not None:
                 # Everyone on this installation waits, this request included (at the loop top).
                 self._pacer.pause(plan.delay)
-                self._count_retry()
+                await self._retry_after(0.0)
             else:
-                self._count_retry()
-                self._add_wait(plan.delay)
-                await self._sleep_for(plan.delay)
+                await self._retry_after(plan.delay)
 
-    def _count_retry(self) -> None:
+    async def _retry_after(self, delay: float) -> None:
         for stats in self._stats:
             stats.retries += 1
+        if delay > 0:
+            self._add_wait(delay)
+            await self._sleep_for(delay)
 
     def _add_wait(self, seconds: float) -> None:
         for stats in self._stats:
