@@ -796,7 +796,8 @@ async def test_injected_faults_answer_the_next_matching_requests(
 async def test_a_pass_through_fault_applies_the_write_but_answers_too_late(
     fake_github: FakeGitHub, repo: FakeRepo, token: str
 ) -> None:
-    fake_github.inject_fault("POST", r"/issues$", PASS_THROUGH, delay=0.4)
+    fake_github.inject_fault("POST", r"/issues$", PASS_THROUGH, delay=0.6)
+    started = time.monotonic()
     with pytest.raises(asyncio.TimeoutError):
         await call(
             fake_github,
@@ -804,12 +805,12 @@ async def test_a_pass_through_fault_applies_the_write_but_answers_too_late(
             "/repos/acme/notes/issues",
             token=token,
             body={"title": "Draft"},
-            timeout=0.1,
+            timeout=0.2,
         )
-    assert [issue["title"] for issue in repo.issues.values()] == ["Draft"]
-    deadline = time.monotonic() + 2
-    while fake_github.requests[-1].status == 0 and time.monotonic() < deadline:
+    while fake_github.requests[-1].status == 0 and time.monotonic() - started < 5:
         await asyncio.sleep(0.05)
+    assert time.monotonic() - started >= 0.6  # the answer came only after the delay
+    assert [issue["title"] for issue in repo.issues.values()] == ["Draft"]
     assert [request.status for request in fake_github.writes()] == [201]
 
 

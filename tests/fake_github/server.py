@@ -83,6 +83,8 @@ class FakeGitHub:
         if self._loop is not None and self._thread is not None:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(10)
+        else:
+            self._socket.close()  # never served: the reserved port is released here
         self._loop = None
         self._thread = None
 
