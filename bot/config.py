@@ -33,6 +33,10 @@ class Config:
     #: Seconds between two mutating requests to one installation (GitHub's secondary
     #: limit is about 80 content-creating requests a minute).
     mutation_interval: float = 1.0
+    #: Multiplies the 1, 2, 4 s backoff between retries of a failed request (tests use ~0).
+    retry_backoff_scale: float = 1.0
+    #: Seconds before one GitHub request counts as timed out.
+    request_timeout: float = 30.0
 
     @property
     def uses_app(self) -> bool:
@@ -61,10 +65,18 @@ class Config:
         try:
             port = int(env.get("PORT", "8000"))
             interval = float(env.get("GITHUB_MUTATION_INTERVAL", "1.0"))
+            backoff = float(env.get("GITHUB_RETRY_BACKOFF_SCALE", "1.0"))
+            timeout = float(env.get("GITHUB_REQUEST_TIMEOUT", "30"))
         except ValueError as exc:
-            raise ConfigError(f"PORT and GITHUB_MUTATION_INTERVAL must be numbers ({exc})") from exc
-        if interval < 0:
-            raise ConfigError("GITHUB_MUTATION_INTERVAL must not be negative")
+            raise ConfigError(
+                "PORT, GITHUB_MUTATION_INTERVAL, GITHUB_RETRY_BACKOFF_SCALE and "
+                f"GITHUB_REQUEST_TIMEOUT must be numbers ({exc})"
+            ) from exc
+        if interval < 0 or backoff < 0 or timeout <= 0:
+            raise ConfigError(
+                "GITHUB_MUTATION_INTERVAL and GITHUB_RETRY_BACKOFF_SCALE must not be negative, "
+                "GITHUB_REQUEST_TIMEOUT must be positive"
+            )
         return cls(
             webhook_secret=env.get("GITHUB_WEBHOOK_SECRET") or None,
             app_id=app_id,
@@ -75,6 +87,8 @@ class Config:
             log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
             port=port,
             mutation_interval=interval,
+            retry_backoff_scale=backoff,
+            request_timeout=timeout,
         )
 
     def require_credentials(self) -> None:

@@ -474,7 +474,7 @@ class GitHubFactory:
         sleep: Sleep = asyncio.sleep,
         clock: Clock = time.time,
         retry: RetryPolicy | None = None,
-        timeout: float = DEFAULT_TIMEOUT,
+        timeout: float | None = None,
         cache_bytes: int = DEFAULT_CACHE_BYTES,
         memo_ttl: float = DEFAULT_MEMO_TTL,
     ) -> None:
@@ -484,8 +484,8 @@ class GitHubFactory:
         self._owns_session = session is None
         self._sleep = sleep
         self._clock = clock
-        self._policy = retry or RetryPolicy()
-        self._timeout = timeout
+        self._policy = retry or RetryPolicy(backoff_scale=config.retry_backoff_scale)
+        self._timeout = config.request_timeout if timeout is None else timeout
         self._cache = ResponseCache(cache_bytes)
         self._pacers: dict[str, InstallationPacer] = {}
         #: Counters over every client this factory made.
