@@ -1,0 +1,155 @@
+"""Perform a plan: one GitHub write per action, in order, one at a time.
+
+The client paces and retries the writes; this module makes each action safe to repeat.
+Comments are skipped when a bot comment with the same hidden tag is already there, so a
+redelivered push, or one retried after a crash, does not comment twice; a failed action is
+logged and the rest go on (each is healed by the next push or ``sync``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from cachetools import TTLCache
+
+from bot.actions import (
+    Action,
+    AddAssignees,
+    AddLabels,
+    CommentOnIssue,
+    CommitComment,
+    CreateIssue,
+    UpdateIssue,
+)
+from bot.github import GitHubClient, GitHubError, repo_api
+from bot.issue_body import comment_tags
+
+log = logging.getLogger(__name__)
+
+#: The first default label marks every bot issue; this is how it looks when the bot creates it.
+BOT_LABEL_COLOR = "1d76db"
+BOT_LABEL_DESCRIPTION = "Action item from meeting notes, filed by meeting-todo-bot"
+
+# Commit comments cannot be listed with the operations the bot may use, so the tags of the
+# ones this process posted are remembered for a day: a redelivered push stays quiet.
+_posted_commit_comments: TTLCache[tuple[str, str, str], bool] = TTLCache(maxsize=4096, ttl=86400)
+
+
+@dataclass
+class ExecutionResult:
+    """What a plan's execution did."""
+
+    created: dict[str, int] = field(default_factory=dict)  # item key -> issue number
+    performed: list[str] = field(default_factory=list)  # summaries of the writes made
+    skipped: list[str] = field(default_factory=list)  # summaries of actions already done
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (summary, reason)
+
+    @property
+    def ok(self) -> bool:
+        """True when no action failed."""
+        return not self.failed
+
+
+async def _has_tagged_comment(
+    gh: GitHubClient, repo: str, number: int, tag: str, bot_login: str
+) -> bool:
+    for comment in await repo_api.list_comments(gh, repo, number):
+        author = str((comment.get("user") or {}).get("login", ""))
+        if author.casefold() == bot_login.casefold() and tag in comment_tags(comment.get("body")):
+            return True
+    return False
+
+
+async def _perform(
+    gh: GitHubClient, repo: str, action: Action, bot_login: str, result: ExecutionResult
+) -> bool:
+    """Send one action's write; False when it was already done."""
+    match action:
+        case CreateIssue():
+            issue = await gh.post(
+                f"/repos/{repo}/issues",
+                {
+                    "title": action.title,
+                    "body": action.body,
+                    "labels": list(action.labels),
+                    "assignees": list(action.assignees),
+                },
+            )
+            result.created[action.key] = int(issue["number"])
+        case UpdateIssue():
+            fields: dict[str, object] = {}
+            if action.title is not None:
+                fields["title"] = action.title
+            if action.body is not None:
+                fields["body"] = action.body
+            if action.state is not None:
+                fields["state"] = action.state
+            if action.state_reason is not None:
+                fields["state_reason"] = action.state_reason
+            if not fields:
+                return False
+            await gh.patch(f"/repos/{repo}/issues/{action.number}", fields)
+        case AddLabels():
+            await gh.post(
+                f"/repos/{repo}/issues/{action.number}/labels", {"labels": list(action.labels)}
+            )
+        case AddAssignees():
+            await gh.post(
+                f"/repos/{repo}/issues/{action.number}/assignees",
+                {"assignees": list(action.logins)},
+            )
+        case CommentOnIssue():
+            if await _has_tagged_comment(gh, repo, action.number, action.dedupe_tag, bot_login):
+                return False
+            await gh.post(f"/repos/{repo}/issues/{action.number}/comments", {"body": action.body})
+        case CommitComment():
+            memo_key = (repo.lower(), action.commit, action.dedupe_tag)
+            if memo_key in _posted_commit_comments:
+                return False
+            await gh.post(f"/repos/{repo}/commits/{action.commit}/comments", {"body": action.body})
+            _posted_commit_comments[memo_key] = True
+    return True
+
+
+async def ensure_labels(
+    gh: GitHubClient, repo: str, actions: Iterable[Action], bot_label: str | None
+) -> None:
+    """Create the bot's own label (with a colour and description) before the first issue uses it.
+
+    Other labels are left to GitHub, which creates a label an issue is filed with.
+    """
+    if bot_label is None:
+        return
+    if any(isinstance(a, CreateIssue) and bot_label in a.labels for a in actions):
+        await repo_api.ensure_label(gh, repo, bot_label, BOT_LABEL_COLOR, BOT_LABEL_DESCRIPTION)
+
+
+async def execute(
+    gh: GitHubClient,
+    repo: str,
+    actions: Iterable[Action],
+    *,
+    bot_login: str,
+    bot_label: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> ExecutionResult:
+    """Perform ``actions`` in order; a failure is recorded and the rest still run."""
+    todo = list(actions)
+    result = ExecutionResult()
+    try:
+        await ensure_labels(gh, repo, todo, bot_label)
+    except GitHubError as exc:
+        log.warning("%s: could not create label %r: %s", repo, bot_label, exc)
+    for action in todo:
+        try:
+            done = await _perform(gh, repo, action, bot_login, result)
+        except GitHubError as exc:
+            log.error("%s: %s failed: %s", repo, action.summary, exc)
+            result.failed.append((action.summary, str(exc)))
+            continue
+        (result.performed if done else result.skipped).append(action.summary)
+        if progress is not None:
+            progress(("done: " if done else "already done: ") + action.summary)
+    return result

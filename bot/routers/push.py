@@ -1,0 +1,108 @@
+"""Pushes to the default branch: the notes they change become issues, kept in sync."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from gidgethub.routing import Router
+from gidgethub.sansio import Event
+
+from bot.actions import CommitComment
+from bot.context import BotContext
+from bot.executor import execute
+from bot.gather import load_repo_settings, plan_push
+from bot.issue_body import comment_tag, short_hash
+from bot.settings import SETTINGS_PATH, SettingsError
+
+if TYPE_CHECKING:
+    from bot.github import GitHubClient
+
+router = Router()
+
+
+def settings_problem_comment(error: SettingsError, commit: str) -> CommitComment:
+    """The commit comment that says why a push was not acted on: its settings file is wrong."""
+    problems = "\n".join(f"- {p}" for p in error.problems)
+    tag = "settings-" + short_hash(*error.problems)
+    body = (
+        f"meeting-todo-bot did not act on this push: `{SETTINGS_PATH}` has problems.\n\n"
+        f"{problems}\n\n"
+        "Fix the file and push again, or run `python -m bot sync OWNER/REPO` afterwards "
+        "to catch up. Every setting is described in the project's docs/settings.md.\n\n"
+        f"{comment_tag(tag)}"
+    )
+    return CommitComment(commit, body, tag, reason="settings file has problems")
+
+
+@router.register("push")
+async def on_push(event: Event, gh: GitHubClient, ctx: BotContext) -> None:
+    """Plan and perform what a push to the default branch means for the bot's issues."""
+    data = event.data
+    repository = data.get("repository") or {}
+    repo = str(repository.get("full_name", ""))
+    default_branch = str(repository.get("default_branch") or repository.get("master_branch") or "")
+    ref = str(data.get("ref", ""))
+    after = str(data.get("after", ""))
+    if not repo or ref != f"refs/heads/{default_branch}" or data.get("deleted") or not after:
+        ctx.log.debug("push to %s %s: not the default branch, ignored", repo, ref)
+        return
+    before = str(data.get("before") or "0" * 40)
+    try:
+        settings = await load_repo_settings(gh, repo, after)
+    except SettingsError as exc:
+        ctx.log.warning("%s@%s: settings problems: %s", repo, after[:7], "; ".join(exc.problems))
+        await execute(
+            gh, repo, [settings_problem_comment(exc, after)], bot_login=ctx.config.bot_login
+        )
+        return
+    result = await plan_push(
+        gh,
+        repo,
+        before,
+        after,
+        bot_login=ctx.config.bot_login,
+        settings=settings,
+        server_url=server_url(repository),
+    )
+    if result is None:
+        ctx.log.info("%s %s..%s: no notes changed", repo, before[:7], after[:7])
+        return
+    for warning in result.warnings:
+        ctx.log.warning("%s@%s: %s", repo, after[:7], warning)
+    plan = result.plan
+    ctx.log.info(
+        "%s %s..%s: %d notes files read, %d actions planned",
+        repo,
+        before[:7],
+        after[:7],
+        result.files_read,
+        len(plan.actions),
+    )
+    outcome = await execute(
+        gh,
+        repo,
+        plan.actions,
+        bot_login=ctx.config.bot_login,
+        bot_label=settings.labels[0] if settings.labels else None,
+    )
+    ctx.log.info(
+        "%s@%s: %d writes, %d already done, %d failed",
+        repo,
+        after[:7],
+        len(outcome.performed),
+        len(outcome.skipped),
+        len(outcome.failed),
+    )
+    if not outcome.ok:
+        raise RuntimeError(
+            f"{len(outcome.failed)} actions failed; the next push or sync heals them"
+        )
+
+
+def server_url(repository: dict[str, object]) -> str:
+    """``https://github.com`` (or the Enterprise host) from the repository's ``html_url``."""
+    html_url = str(repository.get("html_url") or "")
+    full_name = str(repository.get("full_name") or "")
+    if html_url and full_name and html_url.endswith("/" + full_name):
+        return html_url[: -len(full_name) - 1]
+    return "https://github.com"

@@ -1,0 +1,82 @@
+"""``python -m bot sync OWNER/REPO [--dry-run]``: reconcile issues with all notes at the head.
+
+For a backfill after installing the app, and to heal missed deliveries. It runs the same
+engine as the push handler, over every notes file at the default branch's head.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import sys
+
+from bot.config import Config, ConfigError
+from bot.executor import execute
+from bot.gather import plan_full
+from bot.github import GitHubError, GitHubFactory, repo_api
+from bot.settings import SettingsError
+
+REPO_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+async def sync_repository(config: Config, repo: str, *, dry_run: bool) -> int:
+    """Plan (and unless ``dry_run`` perform) a full reconciliation; returns the exit status."""
+    factory = GitHubFactory(config)
+    try:
+        gh = await factory.for_repo(repo)
+        head = (await repo_api.commit_files(gh, repo, "HEAD"))["sha"]
+        _say(f"{repo}: reading notes at {head[:7]} (the default branch's head)")
+        result = await plan_full(gh, repo, head, bot_login=config.bot_login, capped=False)
+        for warning in result.warnings:
+            _say(f"warning: {warning}")
+        plan = result.plan
+        _say(f"{repo}: {result.files_read} notes files, {len(plan.actions)} actions planned")
+        for action in plan.actions:
+            print(("would " if dry_run else "") + action.summary, flush=True)
+        if dry_run or not plan.actions:
+            return 0
+        settings = result.settings
+        outcome = await execute(
+            gh,
+            repo,
+            plan.actions,
+            bot_login=config.bot_login,
+            bot_label=settings.labels[0] if settings.labels else None,
+            progress=_say,
+        )
+        _say(
+            f"{repo}: {len(outcome.performed)} writes, {len(outcome.skipped)} already done, "
+            f"{len(outcome.failed)} failed"
+        )
+        return 0 if outcome.ok else 1
+    finally:
+        await factory.close()
+
+
+def run_sync(repo: str, *, dry_run: bool) -> int:
+    """Entry point of ``python -m bot sync``."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if not REPO_RE.match(repo):
+        _say(f"error: {repo!r} is not OWNER/REPO")
+        return 2
+    try:
+        config = Config.from_env()
+        config.require_credentials()
+    except ConfigError as exc:
+        _say(f"error: {exc}")
+        return 2
+    try:
+        return asyncio.run(sync_repository(config, repo, dry_run=dry_run))
+    except SettingsError as exc:
+        _say("error: the repository's settings file has problems:")
+        for problem in exc.problems:
+            _say(f"  {problem}")
+        return 2
+    except GitHubError as exc:
+        _say(f"error: {exc}")
+        return 1
