@@ -12,7 +12,7 @@ import importlib
 from gidgethub.routing import Router
 
 #: The feature modules under ``bot.routers``, in the order their handlers are composed.
-FEATURES: tuple[str, ...] = ("installation", "push")
+FEATURES: tuple[str, ...] = ("installation", "push", "pull_request", "commands")
 
 
 def compose(features: tuple[str, ...] = FEATURES) -> Router:
