@@ -469,3 +469,18 @@ async def test_preview_on_a_pull_request_opened_as_the_event_says(
     asked = await command(bot, repo, pull, "/todo preview", author="rex")
     assert reactions(repo, asked) == ["+1"]
     assert repo.comments[pull][0]["body"] == preview["body"]
+
+
+async def test_preview_on_a_closed_pull_request_is_refused(
+    bot: BotProcess, fake: FakeGitHub
+) -> None:
+    repo, _ = await filed_repo(bot, fake)
+    pull = repo.open_pull(head_files={M2: NOTES.replace(CI, "hang the banner")}, author="rex")
+    repo.edit_issue(pull, state="closed")
+    start = len(fake.requests)
+    asked = await command(bot, repo, pull, "/todo preview", author="rex")
+    assert reactions(repo, asked) == ["confused"]
+    assert "closed" in replies_after(repo, pull, asked)[0]
+    assert [w for w in writes_since(fake, start) if w[1].endswith(f"issues/{pull}/comments")] == [
+        ("POST", f"/repos/{repo.full_name}/issues/{pull}/comments")  # the reply only
+    ]

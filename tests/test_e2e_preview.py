@@ -16,7 +16,7 @@ import pytest_asyncio
 from bot_process import BotProcess, start_bot
 from fake_github import FakeGitHub, FakeRepo
 from fake_github.fixture import violation_report
-from fake_github.webhooks import pull_request_payload, push_payload
+from fake_github.webhooks import issue_comment_payload, pull_request_payload, push_payload
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -285,7 +285,30 @@ async def test_pushed_then_merged_event_links_the_issues_filed(
     (linked,) = repo.comments[number]
     for title, issue_number in filed.items():
         assert f"- #{issue_number} “{title}”" in linked["body"]
-    # The closed delivery again: nothing left to change.
+    # The closed delivery again, or the author asking: nothing left to change.
     start = len(fake.requests)
     await deliver(bot, "pull_request", pull_request_payload(repo, number, "closed"))
-    assert writes_since(fake, start, repo) == []
+    asked = repo.add_comment(number, "/todo preview", author="alice")
+    await deliver(bot, "issue_comment", issue_comment_payload(repo, number, asked))
+    assert writes_since(fake, start, repo) == [("POST", f"issues/comments/{asked['id']}/reactions")]
+    assert repo.comments[number][0]["body"] == linked["body"]
+
+
+async def test_a_broken_settings_file_in_the_pull_request_is_previewed(
+    bot: BotProcess, fake: FakeGitHub
+) -> None:
+    repo = new_repo(fake)
+    settings = ".github/meeting-todo-bot.yml"
+    number = repo.open_pull(
+        head_files={settings: "removed_items: shred\n", M1: FIRST}, author="alice"
+    )
+    await deliver(bot, "pull_request", pull_request_payload(repo, number, "opened"))
+    (comment,) = repo.comments[number]
+    assert f"`{settings}` in this pull request has problems" in comment["body"]
+    assert "removed_items" in comment["body"]
+    # Fixed: the same comment now previews the notes.
+    before, after = repo.push_pull(number, {settings: "removed_items: close\n"})
+    payload = pull_request_payload(repo, number, "synchronize", before=before, after=after)
+    await deliver(bot, "pull_request", payload)
+    (fixed,) = repo.comments[number]
+    assert fixed["id"] == comment["id"] and "**Open 2 issues**" in fixed["body"]
