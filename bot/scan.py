@@ -162,11 +162,12 @@ def _plural(count: int, word: str) -> str:
 
 
 def file_header(notes: NotesFile) -> str:
-    """``path — title, date``; the date is left out when the title already carries it."""
+    """``path — title · date · N items``; no date when the title already carries it."""
     title = notes.meeting.title
     date = notes.meeting.date
-    meeting = title if not date or date in title else f"{title}, {date}"
-    return _printable(f"{notes.path} — {meeting}")
+    parts = [title] if not date or date in title else [title, date]
+    parts.append(_plural(len(notes.items), "item") if notes.items else "no action items")
+    return _printable(f"{notes.path} — {' · '.join(parts)}")
 
 
 def item_lines(item: ActionItem, width: int) -> list[str]:
@@ -203,10 +204,9 @@ def summary_line(report: ScanReport) -> str:
 def plain_report(report: ScanReport) -> Iterator[str]:
     """The report for a person, line by line: per file its items (the closing count apart)."""
     for notes in report.files:
+        yield file_header(notes)
         if not notes.items:
-            yield f"{file_header(notes)} (no action items)"
             continue
-        yield f"{file_header(notes)} ({_plural(len(notes.items), 'item')})"
         width = max(len(str(item.line)) for item in notes.items)
         for item in notes.items:
             yield from item_lines(item, width)

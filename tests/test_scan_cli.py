@@ -177,7 +177,7 @@ def test_plain_output_lists_each_file_and_item_then_a_count(
 
     header = out[0]
     assert header.startswith("team-meetings/2024/2024-05-02.md — Team sync")
-    assert header.endswith(f"({len(items)} items)")
+    assert header.endswith(f" · {len(items)} items")
     text = "\n".join(out)
     for item in items:
         box = "[x]" if item.done else "[ ]"
@@ -189,8 +189,8 @@ def test_plain_output_lists_each_file_and_item_then_a_count(
         if item.linked_issue:
             assert f"linked #{item.linked_issue}" in text
     assert any(
-        line.startswith("team-meetings/2024/2024-05-09.md — Team sync, 9 May 2024")
-        and line.endswith("(no action items)")
+        line.startswith("team-meetings/2024/2024-05-09.md — Team sync, 9 May 2024 · ")
+        and line.endswith(" · no action items")
         for line in out
     )
     done = sum(i.done for i in items)
@@ -240,8 +240,8 @@ def test_the_header_leaves_out_a_date_the_title_already_has() -> None:
     dated = NotesFile("a.md", Meeting("Sync 2024-05-02", "2024-05-02"), (_item(line=1),))
     undated = NotesFile("b.md", Meeting("Sync", "2024-05-02"), ())
     lines = list(plain_report(ScanReport(files=(dated, undated))))
-    assert lines[0] == "a.md — Sync 2024-05-02 (1 item)"
-    assert lines[-1] == "b.md — Sync, 2024-05-02 (no action items)"
+    assert lines[0] == "a.md — Sync 2024-05-02 · 1 item"
+    assert lines[-1] == "b.md — Sync · 2024-05-02 · no action items"
 
 
 def test_the_count_uses_singulars_and_mentions_problems() -> None:
@@ -408,7 +408,7 @@ def test_an_empty_file_is_a_meeting_without_items(
     status, out, err = _run(capsys, "meetings")
     assert (status, err) == (0, [])
     assert any(
-        line.startswith("meetings/empty.md — ") and line.endswith("(no action items)")
+        line.startswith("meetings/empty.md — ") and line.endswith(" · no action items")
         for line in out
     )
 
