@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import json
 import re
+import signal
 import uuid
 from typing import Any
 
@@ -17,10 +20,45 @@ from bot_process import (  # noqa: F401  (bot_server_fixture provides bot_server
     sign,
     webhook_headers,
 )
-from fake_github import FakeGitHub
-from fake_github.webhooks import installation_payload
+from fake_github import PASS_THROUGH, FakeGitHub, FakeRepo, RecordedRequest
+from fake_github.webhooks import installation_payload, push_payload
 
 from bot.server import MAX_BODY_BYTES
+
+
+def app_mode(fake: FakeGitHub) -> dict[str, Any]:
+    """``bot_server`` options for the App's identity on the fake, writes unpaced."""
+    return {
+        "api_url": fake.url,
+        "token": None,
+        "app_id": str(fake.app_id),
+        "private_key": fake.private_key_pem,
+        "env": {"GITHUB_MUTATION_INTERVAL": "0"},
+    }
+
+
+def push_meeting(repo: FakeRepo, day: int, item: str) -> tuple[str, str]:
+    """Commit a new meeting file with one action item; (before, after)."""
+    notes = f"# Sync 2024-05-{day:02d}\n\n- **TODO**: {item}\n"
+    return repo.push({f"meetings/2024-05-{day:02d}.md": notes})
+
+
+def touching(requests: list[RecordedRequest], repo: str, after: str, item: str) -> list[float]:
+    """When the fake saw the requests that belong to the push of ``after`` filing ``item``."""
+    times = []
+    for req in requests:
+        if not req.path.startswith(f"/repos/{repo}/"):
+            continue
+        # A compare ends with its head; the next push's compare starts with this one's after.
+        mentions_commit = req.path.endswith(after) or req.query.get("ref") == after
+        files_item = isinstance(req.body, dict) and item in str(req.body.get("title", ""))
+        if mentions_commit or files_item:
+            times.append(req.at)
+    return times
+
+
+def titles(repo: FakeRepo) -> list[str]:
+    return sorted(str(issue["title"]) for issue in repo.issues.values())
 
 
 def installation_event(installation: int, action: str = "created") -> dict[str, Any]:
@@ -189,3 +227,90 @@ async def test_app_mode_installation_events_file_nothing_and_need_no_token(
     assert "delivery=inst-created installation created on acme (1 repositories: acme/notes)" in log
     assert "delivery=inst-deleted installation deleted on acme" in log
     assert await bot.stop() == 0
+
+
+async def test_one_repository_in_order_another_alongside(
+    bot_server: StartBot, fake_github: FakeGitHub
+) -> None:
+    """Three pushes to one repository are handled one after another, in delivery order,
+    even when the first is slowed down; a push to another repository is not held up."""
+    notes = fake_github.add_repo("acme/notes")
+    other = fake_github.add_repo("acme/other")
+    pushes = [push_meeting(notes, day, f"item {day}") for day in (1, 2, 3)]
+    other_push = push_meeting(other, 4, "other item")
+    # The first push's compare answers late: unordered handling would let push 2 overtake it.
+    fake_github.inject_fault("GET", f"/compare/.*{pushes[0][1]}", PASS_THROUGH, delay=1.5)
+    bot = await bot_server(**app_mode(fake_github))
+    for before, after in pushes:
+        payload = push_payload(fake_github, notes, before, after)
+        assert (await bot.deliver("push", payload)).status == 202
+    payload = push_payload(fake_github, other, *other_push)
+    assert (await bot.deliver("push", payload)).status == 202
+    counters = await bot.wait_idle(timeout=60)
+    assert (counters["processed"], counters["failed"]) == (4, 0), bot.stderr()
+
+    assert titles(notes) == ["item 1", "item 2", "item 3"]
+    assert titles(other) == ["other item"]
+    spans = [
+        touching(fake_github.requests, "acme/notes", after, f"item {day}")
+        for day, (_, after) in zip((1, 2, 3), pushes, strict=True)
+    ]
+    assert all(spans)
+    for earlier, later in itertools.pairwise(spans):
+        assert max(earlier) <= min(later)
+    other_times = touching(fake_github.requests, "acme/other", other_push[1], "other item")
+    # The other repository's push finished while the first push still waited on its compare.
+    assert max(other_times) < max(spans[0])
+    assert await bot.stop() == 0
+
+
+async def test_a_failing_delivery_is_logged_and_can_be_redelivered(
+    bot_server: StartBot, fake_github: FakeGitHub
+) -> None:
+    notes = fake_github.add_repo("acme/notes")
+    first = push_meeting(notes, 1, "item 1")
+    second = push_meeting(notes, 2, "item 2")
+    fake_github.inject_fault("GET", f"/compare/.*{first[1]}", 422, body={"message": "nope"})
+    bot = await bot_server(**app_mode(fake_github))
+    payloads = [push_payload(fake_github, notes, *push) for push in (first, second)]
+    assert (await bot.deliver("push", payloads[0], "fails-once")).status == 202
+    assert (await bot.deliver("push", payloads[1], "second")).status == 202
+    counters = await bot.wait_idle(timeout=60)
+    assert (counters["processed"], counters["failed"]) == (1, 1)
+    assert titles(notes) == ["item 2"]
+    log = bot.stderr()
+    assert re.search(r"ERROR bot\.delivery delivery=fails-once push failed after", log)
+    assert "Traceback (most recent call last)" in log
+
+    # GitHub's "Redeliver" sends the same delivery id: a failed one is retried.
+    retried = await bot.deliver("push", payloads[0], "fails-once")
+    assert (retried.status, retried.state) == (202, "accepted")
+    counters = await bot.wait_idle(timeout=60)
+    assert (counters["processed"], counters["failed"]) == (2, 1)
+    assert titles(notes) == ["item 1", "item 2"]
+    assert (await bot.deliver("push", payloads[1], "second")).state == "duplicate"
+    assert await bot.stop() == 0
+
+
+async def test_sigterm_finishes_running_work_and_refuses_new_deliveries(
+    bot_server: StartBot, fake_github: FakeGitHub
+) -> None:
+    notes = fake_github.add_repo("acme/notes")
+    before, after = push_meeting(notes, 1, "item 1")
+    fake_github.inject_fault("GET", f"/compare/.*{after}", PASS_THROUGH, delay=1.5)
+    bot = await bot_server(**app_mode(fake_github))
+    payload = push_payload(fake_github, notes, before, after)
+    assert (await bot.deliver("push", payload, "slow-push")).status == 202
+    while (await bot.health()).body["running"] == 0:
+        await asyncio.sleep(0.01)
+    bot.proc.send_signal(signal.SIGTERM)
+    await asyncio.sleep(0.2)
+    late = await bot.deliver("push", payload, "too-late")
+    assert (late.status, late.state) == (503, "shutting down")
+    health = await bot.health()
+    assert (health.status, health.body["status"], health.body["running"]) == (503, "draining", 1)
+    assert await bot.wait_exit(40) == 0
+    assert titles(notes) == ["item 1"]
+    log = bot.stderr()
+    assert "stopping: draining 0 queued and 1 running deliveries" in log
+    assert "stopped: 1 processed, 0 failed, 0 dropped" in log
