@@ -33,6 +33,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from fake_github.webhooks import delivery_headers
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT / ".." / "shared"
@@ -58,29 +59,19 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def sign(body: bytes, secret: str) -> str:
-    """The ``X-Hub-Signature-256`` GitHub sends for ``body``."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
 def webhook_headers(
     event: str, body: bytes, delivery_id: str, secret: str | None
 ) -> dict[str, str]:
-    """Headers shaped like a GitHub App delivery's (see corpus/webhooks/HEADERS.md)."""
-    headers = {
-        "Content-Type": "application/json",
-        "User-Agent": "GitHub-Hookshot/e2e0f1a",
-        "X-GitHub-Event": event,
-        "X-GitHub-Delivery": delivery_id,
-        "X-GitHub-Hook-ID": HOOK_ID,
-        "X-GitHub-Hook-Installation-Target-Type": "integration",
-        "X-GitHub-Hook-Installation-Target-ID": APP_TARGET_ID,
-    }
-    if secret is not None:
-        headers["X-Hub-Signature"] = (
-            "sha1=" + hmac.new(secret.encode(), body, hashlib.sha1).hexdigest()
-        )
-        headers["X-Hub-Signature-256"] = sign(body, secret)
+    """Headers shaped like a GitHub App delivery's (see corpus/webhooks/HEADERS.md), with the
+    legacy SHA-1 signature GitHub also sends; ``secret=None`` sends no signature."""
+    headers = delivery_headers(event, body, secret or "", delivery_id=delivery_id)
+    headers["X-GitHub-Hook-ID"] = HOOK_ID
+    headers["X-GitHub-Hook-Installation-Target-ID"] = APP_TARGET_ID
+    if secret is None:
+        del headers["X-Hub-Signature-256"]
+    else:
+        sha1 = hmac.new(secret.encode(), body, hashlib.sha1).hexdigest()
+        headers["X-Hub-Signature"] = f"sha1={sha1}"
     return headers
 
 

@@ -15,7 +15,8 @@ from urllib.parse import urlencode
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from bot_process import sign, webhook_headers
+from bot_process import webhook_headers
+from fake_github.webhooks import sign
 from gidgethub.routing import Router
 from gidgethub.sansio import Event
 

@@ -17,11 +17,10 @@ from bot_process import (  # noqa: F401  (bot_server_fixture provides bot_server
     bot_server_fixture,
     corpus_payload,
     procfile_command,
-    sign,
     webhook_headers,
 )
 from fake_github import PASS_THROUGH, FakeGitHub, FakeRepo, RecordedRequest
-from fake_github.webhooks import installation_payload, push_payload
+from fake_github.webhooks import installation_payload, push_payload, sign
 
 from bot.server import MAX_BODY_BYTES
 
