@@ -2,8 +2,10 @@
 
 The client paces and retries the writes; this module makes each action safe to repeat.
 Comments are skipped when a bot comment with the same hidden tag is already there, so a
-redelivered push, or one retried after a crash, does not comment twice; a failed action is
-logged and the rest go on (each is healed by the next push or ``sync``).
+redelivered push, or one retried after a crash, does not comment twice. A write that failed
+without saying whether GitHub applied it (a 5xx or a timeout on a ``POST``) is checked against
+GitHub and sent once more only if it did not land, so it is healed without a duplicate; any
+other failure is logged and the rest go on (healed by the next push or ``sync``).
 """
 
 from __future__ import annotations
@@ -24,13 +26,15 @@ from bot.actions import (
     UpdateIssue,
 )
 from bot.github import GitHubClient, GitHubError, repo_api
-from bot.issue_body import comment_tags
+from bot.issue_body import comment_tags, parse_marker
 
 log = logging.getLogger(__name__)
 
 #: The first default label marks every bot issue; this is how it looks when the bot creates it.
 BOT_LABEL_COLOR = "1d76db"
 BOT_LABEL_DESCRIPTION = "Action item from meeting notes, filed by meeting-todo-bot"
+#: How many times a write whose outcome GitHub did not tell is sent again (after a check).
+MAX_RESENDS = 2
 
 # Commit comments cannot be listed with the operations the bot may use, so the tags of the
 # ones this process posted are remembered for a day: a redelivered push stays quiet.
@@ -113,6 +117,51 @@ async def _perform(
     return True
 
 
+async def _landed(
+    gh: GitHubClient, repo: str, action: Action, bot_login: str, result: ExecutionResult
+) -> bool | None:
+    """After an unknown outcome: whether the write landed (``None``: GitHub cannot tell us)."""
+    match action:
+        case CreateIssue():
+            for issue in await repo_api.bot_issues(gh, repo, bot_login):
+                marker = parse_marker(issue.get("body"))
+                if marker is not None and marker.key == action.key:
+                    result.created[action.key] = int(issue["number"])
+                    return True
+            return False
+        case CommentOnIssue():
+            return await _has_tagged_comment(gh, repo, action.number, action.dedupe_tag, bot_login)
+        case _:
+            return None
+
+
+async def _perform_once(
+    gh: GitHubClient, repo: str, action: Action, bot_login: str, result: ExecutionResult
+) -> bool:
+    """:func:`_perform`, healing a write whose outcome GitHub did not tell.
+
+    Before each resend, GitHub is asked whether the write landed after all (the bot's issues,
+    the issue's comments): a write is never made twice.
+    """
+    resends = 0
+    while True:
+        try:
+            return await _perform(gh, repo, action, bot_login, result)
+        except GitHubError as exc:
+            if not exc.maybe_applied or resends >= MAX_RESENDS:
+                raise
+            landed = await _landed(gh, repo, action, bot_login, result)
+            if landed:
+                log.warning("%s: %s: %s; it had landed after all", repo, action.summary, exc)
+                return True
+            if landed is None and exc.status is None:
+                raise  # a commit comment after a timeout may be there: never post it twice
+            log.warning(
+                "%s: %s: %s; it had not landed, sending it again", repo, action.summary, exc
+            )
+            resends += 1
+
+
 async def ensure_labels(
     gh: GitHubClient, repo: str, actions: Iterable[Action], bot_label: str | None
 ) -> None:
@@ -144,7 +193,7 @@ async def execute(
         log.warning("%s: could not create label %r: %s", repo, bot_label, exc)
     for action in todo:
         try:
-            done = await _perform(gh, repo, action, bot_login, result)
+            done = await _perform_once(gh, repo, action, bot_login, result)
         except GitHubError as exc:
             log.error("%s: %s failed: %s", repo, action.summary, exc)
             result.failed.append((action.summary, str(exc)))

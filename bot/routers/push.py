@@ -10,8 +10,9 @@ from gidgethub.sansio import Event
 from bot.actions import CommitComment
 from bot.context import BotContext
 from bot.executor import execute
-from bot.gather import load_repo_settings, plan_push
+from bot.gather import ZERO_SHA, load_repo_settings, plan_push
 from bot.issue_body import comment_tag, short_hash
+from bot.preview_sync import after_push
 from bot.settings import SETTINGS_PATH, SettingsError
 
 if TYPE_CHECKING:
@@ -36,7 +37,10 @@ def settings_problem_comment(error: SettingsError, commit: str) -> CommitComment
 
 @router.register("push")
 async def on_push(event: Event, gh: GitHubClient, ctx: BotContext) -> None:
-    """Plan and perform what a push to the default branch means for the bot's issues."""
+    """Plan and perform what a push to the default branch means for the bot's issues.
+
+    Once that is done, the previews of the pull requests the push merged link the issues filed.
+    """
     data = event.data
     repository = data.get("repository") or {}
     repo = str(repository.get("full_name", ""))
@@ -46,15 +50,29 @@ async def on_push(event: Event, gh: GitHubClient, ctx: BotContext) -> None:
     if not repo or ref != f"refs/heads/{default_branch}" or data.get("deleted") or not after:
         ctx.log.debug("push to %s %s: not the default branch, ignored", repo, ref)
         return
-    before = str(data.get("before") or "0" * 40)
+    before = str(data.get("before") or ZERO_SHA)
+    if await handle_push(gh, ctx, repo, before, after, server_url(repository)):
+        await after_push(gh, repo, data, bot_login=ctx.config.bot_login)
+
+
+async def handle_push(
+    gh: GitHubClient, ctx: BotContext, repo: str, before: str, after: str, server: str
+) -> bool:
+    """Bring the bot's issues in line with the push ``before..after``.
+
+    Returns False when the settings file stopped it (said in a commit comment); raises when
+    some write failed, so that the delivery counts as failed (a redelivery or ``sync`` heals).
+    """
     try:
         settings = await load_repo_settings(gh, repo, after)
     except SettingsError as exc:
         ctx.log.warning("%s@%s: settings problems: %s", repo, after[:7], "; ".join(exc.problems))
-        await execute(
+        outcome = await execute(
             gh, repo, [settings_problem_comment(exc, after)], bot_login=ctx.config.bot_login
         )
-        return
+        if not outcome.ok:
+            raise RuntimeError("could not comment on the settings problems") from exc
+        return False
     result = await plan_push(
         gh,
         repo,
@@ -62,22 +80,25 @@ async def on_push(event: Event, gh: GitHubClient, ctx: BotContext) -> None:
         after,
         bot_login=ctx.config.bot_login,
         settings=settings,
-        server_url=server_url(repository),
+        server_url=server,
     )
     if result is None:
         ctx.log.info("%s %s..%s: no notes changed", repo, before[:7], after[:7])
-        return
+        return True
     for warning in result.warnings:
         ctx.log.warning("%s@%s: %s", repo, after[:7], warning)
     plan = result.plan
     ctx.log.info(
-        "%s %s..%s: %d notes files read, %d actions planned",
+        "%s %s..%s: %d notes files read, %d actions planned%s",
         repo,
         before[:7],
         after[:7],
         result.files_read,
         len(plan.actions),
+        f", {len(plan.held_back)} new issues held back (cap {plan.cap})" if plan.cap_hit else "",
     )
+    if plan.is_empty:
+        return True
     outcome = await execute(
         gh,
         repo,
@@ -95,8 +116,9 @@ async def on_push(event: Event, gh: GitHubClient, ctx: BotContext) -> None:
     )
     if not outcome.ok:
         raise RuntimeError(
-            f"{len(outcome.failed)} actions failed; the next push or sync heals them"
+            f"{len(outcome.failed)} actions failed; a redelivery of this push or `sync` heals them"
         )
+    return True
 
 
 def server_url(repository: dict[str, object]) -> str:
