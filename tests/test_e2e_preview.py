@@ -242,10 +242,6 @@ async def test_existing_issues_the_merge_would_change_are_listed(
     assert repo.issues[release]["state"] == "open"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs bot/routers/push.py to call bot.preview_sync.after_push once a push is handled",
-)
 async def test_merged_then_pushed_links_the_issues_filed(bot: BotProcess, fake: FakeGitHub) -> None:
     repo = new_repo(fake)
     number = repo.open_pull(head_files={M1: FIRST}, author="alice")
