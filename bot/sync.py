@@ -10,11 +10,14 @@ import asyncio
 import logging
 import re
 import sys
+from collections.abc import Mapping
+from typing import Any
 
 from bot.config import Config, ConfigError
 from bot.executor import execute
 from bot.gather import plan_full
-from bot.github import GitHubError, GitHubFactory, repo_api
+from bot.github import GitHubError, GitHubFactory
+from bot.issue_body import DEFAULT_SERVER_URL
 from bot.settings import SettingsError
 
 REPO_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
@@ -29,15 +32,23 @@ async def sync_repository(config: Config, repo: str, *, dry_run: bool) -> int:
     factory = GitHubFactory(config)
     try:
         gh = await factory.for_repo(repo)
-        head = (await repo_api.commit_files(gh, repo, "HEAD"))["sha"]
+        commit = await gh.get(f"/repos/{repo}/commits/HEAD")
+        head = str(commit["sha"])
         _say(f"{repo}: reading notes at {head[:7]} (the default branch's head)")
-        result = await plan_full(gh, repo, head, bot_login=config.bot_login, capped=False)
+        result = await plan_full(
+            gh,
+            repo,
+            head,
+            bot_login=config.bot_login,
+            server_url=web_url(commit, repo),
+            capped=False,
+        )
         for warning in result.warnings:
             _say(f"warning: {warning}")
         plan = result.plan
         _say(f"{repo}: {result.files_read} notes files, {len(plan.actions)} actions planned")
-        for action in plan.actions:
-            print(("would " if dry_run else "") + action.summary, flush=True)
+        for line in plan.summary_lines():
+            print(("would " if dry_run else "") + line, flush=True)
         if dry_run or not plan.actions:
             return 0
         settings = result.settings
@@ -56,6 +67,13 @@ async def sync_repository(config: Config, repo: str, *, dry_run: bool) -> int:
         return 0 if outcome.ok else 1
     finally:
         await factory.close()
+
+
+def web_url(commit: Mapping[str, Any], repo: str) -> str:
+    """``https://github.com`` (or the Enterprise host) from a commit's ``html_url``."""
+    html_url = str(commit.get("html_url") or "")
+    where = html_url.lower().find(f"/{repo.lower()}/commit/")
+    return html_url[:where] if where > 0 else DEFAULT_SERVER_URL
 
 
 def run_sync(repo: str, *, dry_run: bool) -> int:
