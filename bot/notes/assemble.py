@@ -14,7 +14,7 @@ from bot.notes.inline import InlineText, render_inline
 from bot.notes.keys import item_key
 from bot.notes.markers import Grammar, Lead, normalise_heading
 from bot.notes.names import parse_names
-from bot.notes.owners import OwnerNotes, handles_in, leading_names, resolve_owners
+from bot.notes.owners import NOBODY, OwnerNotes, handles_in, leading_names, resolve_owners
 from bot.notes.rollcall import RollCall
 from bot.notes.text import (
     issue_number,
@@ -28,6 +28,9 @@ from bot.notes.walk import Candidate
 from bot.settings import Settings
 
 _STRUCK = re.compile(r"[\s\x01\x02\x03\x05]*\x0e[^\x0e\x0f]*\x0f[\s\x01\x02\x03\x05]*")
+#: Closing notes (done, a linked issue, owners in parentheses) end with one of these.
+_NOTE_ENDINGS = ("done", "Done", "DONE", "completed", "Completed", "COMPLETED", ")", "]")
+_SEPARATOR_CHARS = frozenset(" \t\n\x01\x02\x03\x05\x0e\x0f")
 _BOX_SCAN = re.compile(r"[ \t]*\[[ xX]\][ \t]*")
 #: In a file listing someone with the initials A. I. (``Amejonah Izoo``), ``AI:`` is that
 #: person speaking in the minutes, not an action item.
@@ -46,6 +49,7 @@ class FileContext:
     grammar: Grammar
     roll_call: RollCall
     section_labels: Mapping[str, tuple[str, ...]]
+    default_labels: tuple[str, ...] = ()
     _plain_cache: dict[int, str] = field(default_factory=dict)
     _speaker_ai: bool | None = None
 
@@ -76,6 +80,7 @@ def build_items(candidates: list[Candidate], context: FileContext) -> list[Actio
 def _items_of(candidate: Candidate, context: FileContext) -> list[ActionItem]:
     """The item a paragraph is, and the items starting on its later lines (``…\nTODO: x``)."""
     view = render_inline(candidate.inline.children)
+    source_lines: list[str] = []
     scan = view.scan
     grammar = context.grammar
     segments: list[tuple[int, int, Lead]] = []
@@ -90,8 +95,10 @@ def _items_of(candidate: Candidate, context: FileContext) -> list[ActionItem]:
         segments.append((0, end, lead))
     items = []
     whole = len(segments) == 1 and segments[0][0] == 0 and segments[0][1] == len(scan)
+    if not whole and segments:
+        source_lines = candidate.inline.content.split("\n")
     for start, end, lead in reversed(segments):
-        item = _build(candidate, context, view, lead, (start, end), whole=whole)
+        item = _build(candidate, context, view, lead, (start, end), source_lines)
         if item is not None:
             items.append(item)
     return items
@@ -113,36 +120,43 @@ def _build(
     view: InlineText,
     lead: Lead,
     span: tuple[int, int],
-    *,
-    whole: bool,
+    source_lines: list[str],
 ) -> ActionItem | None:
+    """One item; ``source_lines`` are the paragraph's lines when it holds several items."""
     start, end = span
-    plain_end = view.plain_index(end)
-    text = squash(view.plain[view.plain_index(lead.start) : plain_end])
+    text = squash(view.plain[view.plain_index(lead.start) : view.plain_index(end)])
     if not text:
         return None
-    core, done_note = split_trailing_done(text)
-    core, trailing_number = trailing_issue(core)
-    before_parens, parens = trailing_parenthesis(core)
-    owner_notes = OwnerNotes()
-    owner_notes.add(lead.group)
-    for prefix in lead.prefixes:
-        owner_notes.add(prefix)
-    if lead.marker is not None or candidate.structural:
-        owner_notes.add(leading_names(text))
-    owner_notes.names.extend(handles_in(view.scan[start:end]))
-    trailing = parse_names(parens, explicit=True) if parens else None
-    if trailing is not None and (trailing.names or trailing.tentative):
-        owner_notes.trailing = trailing
-        core = before_parens
-    owners = resolve_owners(owner_notes, context.roll_call)
+    core, done_note, trailing_number, trailing = text, False, None, None
+    if text.rstrip(".! ").endswith(_NOTE_ENDINGS):
+        core, done_note = split_trailing_done(text)
+        core, trailing_number = trailing_issue(core)
+        before_parens, parens = trailing_parenthesis(core)
+        trailing = parse_names(parens, explicit=True) if parens else None
+        if trailing is not None and (trailing.names or trailing.tentative):
+            core = before_parens
+        else:
+            trailing = None
+    leading = leading_names(text) if lead.marker is not None or candidate.structural else None
+    has_handles = view.scan.find("@", start, end) >= 0
+    if lead.group or lead.prefixes or leading or trailing or has_handles:
+        owner_notes = OwnerNotes(trailing=trailing)
+        owner_notes.add(lead.group)
+        for prefix in lead.prefixes:
+            owner_notes.add(prefix)
+        owner_notes.add(leading)
+        if has_handles:
+            owner_notes.handles.extend(handles_in(view.scan[start:end]))
+        owners = resolve_owners(owner_notes, context.roll_call)
+    else:
+        owners = NOBODY
     first_line = candidate.inline.map[0] if candidate.inline.map else 0
-    line = first_line + view.scan.count("\n", 0, start) + context.line_offset + 1
+    line = first_line + view.line_of(start) + context.line_offset + 1
     return ActionItem(
         path=context.path,
         line=line,
         title=shorten(text),
-        body=_body(candidate, context, view, span, whole=whole),
+        body=_body(candidate, context, view, span, source_lines),
         done=_done(lead, view, span) or done_note,
         owners=owners.owners,
         assignees=owners.assignees,
@@ -160,7 +174,13 @@ def _done(lead: Lead, view: InlineText, span: tuple[int, int]) -> bool:
     if "\x0e" not in view.scan[start:end]:
         return False
     box = _BOX_SCAN.match(view.scan, start) if lead.box else None
-    return _STRUCK.fullmatch(view.scan, box.end() if box else start, end) is not None
+    if _STRUCK.fullmatch(view.scan, box.end() if box else start, end):
+        return True
+    # ``TODO: ~~text~~``: the item's own text, after its marker, is struck through.
+    text_start = lead.start
+    while text_start > start and view.scan[text_start - 1] in _SEPARATOR_CHARS:
+        text_start -= 1
+    return _STRUCK.fullmatch(view.scan, text_start, end) is not None
 
 
 def _linked_issue(lead: Lead, view: InlineText, trailing_number: int | None) -> int | None:
@@ -178,14 +198,16 @@ def _body(
     context: FileContext,
     view: InlineText,
     span: tuple[int, int],
-    *,
-    whole: bool,
+    source_lines: list[str],
 ) -> str:
     source = candidate.inline.content
-    if not whole:
-        skip = view.scan.count("\n", 0, span[0])
-        count = view.scan.count("\n", span[0], span[1]) + 1
-        markdown = paragraph_lines(source, skip, count)
+    if source_lines:
+        top = view.line_of(span[0])
+        bottom = view.line_of(max(span[0], span[1] - 1))
+        if bottom == top and top < len(source_lines):
+            markdown = source_lines[top].strip()
+        else:
+            markdown = paragraph_lines(source_lines, top, bottom - top + 1)
     elif candidate.item_lines is None:
         markdown = paragraph_body(source)
     else:
@@ -198,8 +220,9 @@ def _body(
 
 
 def _labels(candidate: Candidate, context: FileContext) -> tuple[str, ...]:
-    labels = dict.fromkeys(context.settings.labels)
-    if context.section_labels:
-        for heading in candidate.headings:
-            labels.update(dict.fromkeys(context.section_labels.get(normalise_heading(heading), ())))
+    if not context.section_labels:
+        return context.default_labels
+    labels = dict.fromkeys(context.default_labels)
+    for heading in candidate.headings:
+        labels.update(dict.fromkeys(context.section_labels.get(normalise_heading(heading), ())))
     return tuple(labels)

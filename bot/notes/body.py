@@ -12,14 +12,15 @@ CONTEXT_SEPARATOR = " › "
 
 
 def paragraph_body(source: str) -> str:
-    """The body of a paragraph alone: its Markdown source (markdown-it already dedented it)."""
-    return source
+    """The body of a paragraph alone: its Markdown source, each line's indentation removed
+    (indentation inside a paragraph means nothing in Markdown)."""
+    return "\n".join(line.lstrip(" \t") for line in source.split("\n"))
 
 
-def paragraph_lines(source: str, first: int, count: int) -> str:
-    """Lines ``first``..``first + count`` of a paragraph's source: an item that starts on a
-    later line of a paragraph (``Notes…\nTODO: x``) carries only its own lines."""
-    return "\n".join(source.split("\n")[first : first + count]).strip()
+def paragraph_lines(lines: Sequence[str], first: int, count: int) -> str:
+    """Lines ``first``..``first + count`` of a paragraph's source lines: an item that starts on
+    a later line of a paragraph (``Notes…\nTODO: x``) carries only its own lines."""
+    return paragraph_body("\n".join(lines[first : first + count]).strip())
 
 
 def list_item_body(lines: Sequence[str], start: int, end: int, first: str, quotes: int) -> str:

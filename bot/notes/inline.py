@@ -15,8 +15,9 @@ a position in ``scan`` maps to ``plain`` by subtracting the sentinels before it.
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_left
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from markdown_it.token import Token
 
@@ -31,6 +32,8 @@ SENTINELS = EM_OPEN + EM_CLOSE + LINK_OPEN + LINK_CLOSE + STRIKE_OPEN + STRIKE_C
 OPENERS = EM_OPEN + LINK_OPEN + STRIKE_OPEN
 CLOSERS = EM_CLOSE + LINK_CLOSE + STRIKE_CLOSE
 _DROP_SENTINELS = str.maketrans("", "", SENTINELS)
+_SENTINEL = re.compile(f"[{SENTINELS}]")
+_BREAK = re.compile("\n")
 
 _SCAN_MARK = {
     "em_open": EM_OPEN,
@@ -43,18 +46,30 @@ _SCAN_MARK = {
 }
 
 
-@dataclass(frozen=True, slots=True)
 class InlineText:
     """The views of one inline run (a paragraph's or a heading's text)."""
 
-    plain: str
-    scan: str
-    hrefs: tuple[str, ...]
+    __slots__ = ("_breaks", "_marks", "hrefs", "plain", "scan")
+
+    def __init__(self, plain: str, scan: str, hrefs: tuple[str, ...]) -> None:
+        self.plain = plain
+        self.scan = scan
+        self.hrefs = hrefs
+        self._marks: list[int] | None = None
+        self._breaks: list[int] | None = None
 
     def plain_index(self, scan_index: int) -> int:
         """The position in ``plain`` of position ``scan_index`` in ``scan``."""
-        head = self.scan[:scan_index]
-        return len(head.translate(_DROP_SENTINELS))
+        if self._marks is None:
+            # Found once per paragraph, so that many items in one paragraph stay linear.
+            self._marks = [m.start() for m in _SENTINEL.finditer(self.scan)]
+        return scan_index - bisect_left(self._marks, scan_index)
+
+    def line_of(self, scan_index: int) -> int:
+        """How many line breaks come before position ``scan_index`` (0 on the first line)."""
+        if self._breaks is None:
+            self._breaks = [m.start() for m in _BREAK.finditer(self.scan)]
+        return bisect_left(self._breaks, scan_index)
 
 
 def render_inline(children: Sequence[Token] | None) -> InlineText:

@@ -16,6 +16,7 @@ def item_key(text: str) -> str:
     escapes and code backticks do not change the key. ``text`` is the item's plain
     text (its title before shortening); Markdown link targets, if any, are ignored.
     """
-    text = _LINK_TARGET.sub("]", text)
+    if "](" in text or "<http" in text:
+        text = _LINK_TARGET.sub("]", text)
     words = " ".join(_WORDS.findall(text.casefold()))
     return hashlib.sha1(words.encode("utf-8"), usedforsecurity=False).hexdigest()[:16]

@@ -45,6 +45,7 @@ _DASH_PREFIX = re.compile(
     r"[ \t]*(?P<plain>[^:\n()\[\]*\x01-\x0f–—-]{1,40}?)[ \t]+(?:--?|–|—|->)[ \t]+"
 )
 _SEPARATOR = re.compile(r"[\s\x01\x02\x03\x05\x0e\x0f]*(?:(?::|--?|–|—)(?=\s)\s*)*")
+_TEXT = re.compile(f"[^\\W_]|{CODE}")
 #: Lines that might start with a marker hold one of these within their first 60 characters.
 _PREFILTER = r"(?i:todo|action)|AI"
 
@@ -156,7 +157,7 @@ class Grammar:
             pos = marker.end
             if marker.names is not None:
                 prefixes.append(marker.names)
-            after = _prefix_at(scan, pos) or _dash_prefix_at(scan, pos)
+            after = _owner_after_marker(scan, pos)
             if after is not None:
                 prefixes.append(after[0])
                 pos = after[1]
@@ -242,6 +243,18 @@ def _prefix_at(scan: str, pos: int, *, allow_brackets: bool = True) -> tuple[Nam
     return None if names is None else (names, match.end())
 
 
+def _owner_after_marker(scan: str, pos: int) -> tuple[Names, int] | None:
+    """``AI: Jennifer: will cover``, ``AI -- Derek -- text``, ``TODO [Allan] write``."""
+    window = scan[pos : pos + 72]
+    if ":" in window or "]" in window:
+        found = _prefix_at(scan, pos)
+        if found is not None:
+            return found
+    if "-" in window or "–" in window or "—" in window:
+        return _dash_prefix_at(scan, pos)
+    return None
+
+
 def _dash_prefix_at(scan: str, pos: int) -> tuple[Names, int] | None:
     match = _DASH_PREFIX.match(scan, pos)
     if match is None:
@@ -253,15 +266,17 @@ def _dash_prefix_at(scan: str, pos: int) -> tuple[Names, int] | None:
 
 
 def _wrapped(lead: str, closers: str) -> bool:
+    if not lead or not closers:
+        return False
     return any(c in OPENERS for c in lead) and any(c in CLOSERS for c in closers)
 
 
 def _has_text(scan: str, pos: int, end: int) -> bool:
-    return any(char.isalnum() or char == CODE for char in scan[pos:end])
+    return _TEXT.search(scan, pos, end) is not None
 
 
 def _canonical(word: str) -> str:
-    return _SPACES.sub(" ", word)
+    return word if " " not in word and "\t" not in word else " ".join(word.split())
 
 
 def normalise_heading(text: str) -> str:

@@ -29,6 +29,7 @@ class OwnerNotes:
     names: list[str] = field(default_factory=list)
     tentative: list[str] = field(default_factory=list)
     trailing: Names | None = None
+    handles: list[str] = field(default_factory=list)
 
     def add(self, found: Names | None) -> None:
         """Add names found in an owner group, prefix or ``Name to`` phrase."""
@@ -39,6 +40,9 @@ class OwnerNotes:
 
 def leading_names(text: str) -> Names | None:
     """Owners of ``Name to <verb>`` / ``Name will <verb>`` / ``A & B to …`` starting ``text``."""
+    head = text[:72]
+    if " to " not in head and " will " not in head:
+        return None
     match = _NAME_TO.match(text)
     if match is None or match.group("verb").casefold() in _NOT_VERBS:
         return None
@@ -67,6 +71,8 @@ def resolve_owners(notes: OwnerNotes, roll_call: RollCall) -> Owners:
     A ``@handle`` is its own login. A tentative (lower-case) name counts only when it
     resolves. A closing parenthesis of names counts only when every entry resolves.
     """
+    if not (notes.names or notes.tentative or notes.trailing or notes.handles):
+        return NOBODY
     owners: list[str] = []
     logins: list[str] = []
     unresolved: list[str] = []
@@ -90,7 +96,13 @@ def resolve_owners(notes: OwnerNotes, roll_call: RollCall) -> Owners:
         if entries and all(resolved):
             for name, login in zip(entries, resolved, strict=True):
                 take(name, login)
+    for handle in notes.handles:
+        take(handle, handle_login(handle))
     return Owners(_unique(owners), _unique_logins(logins), _unique(unresolved))
+
+
+#: No owners at all.
+NOBODY = Owners((), (), ())
 
 
 def _unique(values: Iterable[str]) -> tuple[str, ...]:

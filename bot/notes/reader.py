@@ -46,6 +46,7 @@ def read_notes(source: str | bytes, path: str, settings: Settings = DEFAULT_SETT
         settings=settings,
         grammar=grammar,
         roll_call=RollCall(outline.roll_call, settings.people),
+        default_labels=tuple(dict.fromkeys(settings.labels)),
         section_labels={
             normalise_heading(heading): tuple(labels)
             for heading, labels in settings.section_labels.items()

@@ -7,11 +7,11 @@ import re
 TITLE_LIMIT = 100
 #: Closing notes are looked for in this many last characters (items can be huge).
 _TAIL = 300
-_SPACES = re.compile(r"\s+")
 _TRAILING_DONE = re.compile(
     r"(?:\s+[-–—]+\s*(?i:done|completed)|\s*[(\[](?i:done|completed)[)\]]|\s+(?:DONE|COMPLETED))"
     r"[.!]*\s*$"
 )
+_DONE_ENDINGS = ("done", "Done", "DONE", "completed", "Completed", "COMPLETED", ")", "]")
 _TRAILING_ISSUE = re.compile(
     r"\(\s*(?:#(?P<number>\d+)|https?://[^\s()]+/issues/(?P<url_number>\d+)[^\s()]*)\s*\)[.!]?\s*$"
 )
@@ -21,7 +21,7 @@ _ISSUE_URL = re.compile(r"^https?://[^\s]+/issues/(\d+)(?:[/?#]\S*)?$")
 
 def squash(text: str) -> str:
     """``text`` with runs of whitespace as one space, trimmed."""
-    return _SPACES.sub(" ", text).strip()
+    return " ".join(text.split())
 
 
 def shorten(text: str, limit: int = TITLE_LIMIT) -> str:
@@ -37,6 +37,8 @@ def shorten(text: str, limit: int = TITLE_LIMIT) -> str:
 
 def split_trailing_done(text: str) -> tuple[str, bool]:
     """``text`` without a closing done note (``- Done``, ``(done)``, ``**COMPLETED**``)."""
+    if not text.rstrip(".! ").endswith(_DONE_ENDINGS):
+        return text, False
     match = _TRAILING_DONE.search(text, max(0, len(text) - _TAIL))
     if match is None:
         return text, False
@@ -45,6 +47,8 @@ def split_trailing_done(text: str) -> tuple[str, bool]:
 
 def trailing_issue(text: str) -> tuple[str, int | None]:
     """A closing ``(#123)`` or parenthesised issue URL: the text before it and the number."""
+    if not text.rstrip(".! ").endswith(")"):
+        return text, None
     match = _TRAILING_ISSUE.search(text, max(0, len(text) - _TAIL))
     if match is None:
         return text, None
@@ -53,6 +57,8 @@ def trailing_issue(text: str) -> tuple[str, int | None]:
 
 def trailing_parenthesis(text: str) -> tuple[str, str | None]:
     """A parenthesis closing ``text`` (``… went (Tim, Min)``): the text before it and its inside."""
+    if not text.rstrip(".! ").endswith(")"):
+        return text, None
     match = _TRAILING_PARENS.search(text, max(0, len(text) - _TAIL))
     if match is None:
         return text, None
