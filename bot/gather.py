@@ -6,9 +6,12 @@ preview all come through :func:`plan_push` or :func:`plan_full`, so they agree.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+
+from cachetools import LRUCache
 
 from bot.github import GitHubClient, repo_api
 from bot.items import NotesFile
@@ -19,6 +22,10 @@ from bot.settings import SETTINGS_PATH, Settings, SettingsError, is_notes_path, 
 log = logging.getLogger(__name__)
 
 ZERO_SHA = "0" * 40
+
+# A push's notes "after" are the next push's "before": parsing a yearly notes file takes a
+# tenth of a second, so recent results are kept (by path, text and settings).
+_parsed: LRUCache[tuple[str, str, str], NotesFile] = LRUCache(maxsize=64)
 
 
 @dataclass(frozen=True)
@@ -102,13 +109,23 @@ async def read_notes_files(
         if text is None:
             continue
         try:
-            notes = read_notes(text, path, settings)
+            notes = parse_notes(text, path, settings)
         except NotesError as exc:
             warnings.append(f"{path}: {exc}")
             continue
         warnings.extend(f"{path}: {w}" for w in notes.warnings)
         result[path] = notes
     return result, warnings
+
+
+def parse_notes(text: str, path: str, settings: Settings) -> NotesFile:
+    """:func:`bot.notes.read_notes`, remembering the last results (the reader is pure)."""
+    key = (path, hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(), repr(settings))
+    notes = _parsed.get(key)
+    if notes is None:
+        notes = read_notes(text, path, settings)
+        _parsed[key] = notes
+    return notes
 
 
 async def issue_states(gh: GitHubClient, repo: str, bot_login: str) -> list[IssueState]:
@@ -214,6 +231,7 @@ __all__ = [
     "issue_states",
     "load_repo_settings",
     "notes_changes",
+    "parse_notes",
     "plan_full",
     "plan_push",
     "read_notes_files",
