@@ -120,7 +120,6 @@ class DeliveryQueue:
                 self._queued -= 1
                 self._running[key] = delivery
                 await self._run_one(delivery)
-                del self._running[key]
         finally:
             # No await between the last emptiness check and here, so a delivery submitted
             # after this worker saw an empty queue always finds no worker and starts one.

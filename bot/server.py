@@ -18,7 +18,6 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-import aiohttp
 from aiohttp import web
 from gidgethub import BadRequest, ValidationFailure
 from gidgethub.routing import Router
@@ -265,8 +264,7 @@ async def serve(config: Config, *, host: str = "0.0.0.0") -> int:
     from bot.github import GitHubFactory
     from bot.routers import router
 
-    session = aiohttp.ClientSession()
-    factory = GitHubFactory(config, session)
+    factory = GitHubFactory(config)  # it owns the process's one HTTP session
     queue = DeliveryQueue()
     app = build_app(config, router, factory, queue)
     runner = web.AppRunner(
@@ -274,26 +272,43 @@ async def serve(config: Config, *, host: str = "0.0.0.0") -> int:
     )
     await runner.setup()
     try:
-        site = web.TCPSite(runner, host, config.port)
-        await site.start()
-    except OSError as exc:
-        log.error("cannot listen on %s:%d: %s", host, config.port, exc.strerror or exc)
+        try:
+            await web.TCPSite(runner, host, config.port).start()
+        except OSError as exc:
+            log.error("cannot listen on %s:%d: %s", host, config.port, exc.strerror or exc)
+            return 1
+        # Move everything built so far (modules, app, session) out of the collector's sight:
+        # a full collection over it took ~15 ms, the slowest answers' whole latency budget.
+        gc.collect()
+        gc.freeze()
+        log.info("listening on %s:%d (meeting-todo-bot %s)", host, config.port, __version__)
+        await stop_signal()
+        # Still listening while draining, so that new deliveries get a 503, not a refusal.
+        dropped = await drain(queue)
+    finally:
         await runner.cleanup()
         await factory.close()
-        await session.close()
-        return 1
+    final = queue.stats()
+    log.info(
+        "stopped: %d processed, %d failed, %d dropped",
+        final.processed,
+        final.failed,
+        len(dropped),
+    )
+    return 0
 
-    # Move everything built so far (modules, app, session) out of the collector's sight:
-    # a full collection over it took ~15 ms, the slowest answers' whole latency budget.
-    gc.collect()
-    gc.freeze()
+
+async def stop_signal() -> None:
+    """Return once SIGTERM or SIGINT arrives."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    log.info("listening on %s:%d (meeting-todo-bot %s)", host, config.port, __version__)
     await stop.wait()
 
+
+async def drain(queue: DeliveryQueue) -> list[Delivery]:
+    """Let the queued and running work finish for up to :data:`DRAIN_SECONDS`; log the rest."""
     stats = queue.stats()
     log.info(
         "stopping: draining %d queued and %d running deliveries for up to %.0f s",
@@ -304,14 +319,4 @@ async def serve(config: Config, *, host: str = "0.0.0.0") -> int:
     dropped = await queue.drain(DRAIN_SECONDS)
     for delivery in dropped:
         delivery.log.warning("%s dropped at shutdown (for %s)", delivery.event, delivery.key)
-    await runner.cleanup()
-    await factory.close()
-    await session.close()
-    final = queue.stats()
-    log.info(
-        "stopped: %d processed, %d failed, %d dropped",
-        final.processed,
-        final.failed,
-        len(dropped),
-    )
-    return 0
+    return dropped
