@@ -72,16 +72,7 @@ async def _perform(
     """Send one action's write; False when it was already done."""
     match action:
         case CreateIssue():
-            issue = await gh.post(
-                f"/repos/{repo}/issues",
-                {
-                    "title": action.title,
-                    "body": action.body,
-                    "labels": list(action.labels),
-                    "assignees": list(action.assignees),
-                },
-            )
-            result.created[action.key] = int(issue["number"])
+            result.created[action.key] = await _create_issue(gh, repo, action)
         case UpdateIssue():
             fields: dict[str, object] = {}
             if action.title is not None:
@@ -115,6 +106,45 @@ async def _perform(
             await gh.post(f"/repos/{repo}/commits/{action.commit}/comments", {"body": action.body})
             _posted_commit_comments[memo_key] = True
     return True
+
+
+def _refused_assignees(exc: GitHubError) -> bool:
+    """Whether GitHub refused a write because of its assignees (422, ``field: assignees``)."""
+    if exc.status != 422:
+        return False
+    errors = exc.errors if isinstance(exc.errors, list) else []
+    return any(isinstance(e, dict) and e.get("field") == "assignees" for e in errors)
+
+
+async def _create_issue(gh: GitHubClient, repo: str, action: CreateIssue) -> int:
+    """File the issue; returns its number.
+
+    GitHub refuses a new issue whole when one assignee cannot be assigned. The logins were
+    checked, but access can change within the minutes that check is trusted: then the issue is
+    filed unassigned and the assignees are added the way that skips the refused ones.
+    """
+    fields = {
+        "title": action.title,
+        "body": action.body,
+        "labels": list(action.labels),
+        "assignees": list(action.assignees),
+    }
+    try:
+        issue = await gh.post(f"/repos/{repo}/issues", fields)
+        return int(issue["number"])
+    except GitHubError as exc:
+        if not (action.assignees and _refused_assignees(exc)):
+            raise
+        log.warning("%s: %s: %s; filing it unassigned", repo, action.summary, exc)
+    issue = await gh.post(f"/repos/{repo}/issues", {**fields, "assignees": []})
+    number = int(issue["number"])
+    try:
+        await gh.post(
+            f"/repos/{repo}/issues/{number}/assignees", {"assignees": list(action.assignees)}
+        )
+    except GitHubError as exc:  # the issue is filed: that is what matters
+        log.warning("%s: could not assign #%d: %s", repo, number, exc)
+    return number
 
 
 async def _landed(

@@ -645,12 +645,22 @@ async def test_faults_are_healed_without_duplicates(bot: BotProcess, fake: FakeG
     # status), found on GitHub after all; then the two other items.
     assert sorted(statuses) == [0, 201, 201, 403, 502]
 
+    # Priya loses access after the bot checked her (it trusts the check for minutes), so GitHub
+    # refuses the new issue with her as assignee: it is filed unassigned, once.
+    repo.set_permission("priya", "read")
+    start = len(fake.requests)
+    await push(bot, fake, repo, {M1: FIRST + "- **TODO** (Priya): renew the signing key\n"})
+    statuses = [s for m, p, s in requests_since(fake, start, repo) if (m, p) == ("POST", "issues")]
+    assert statuses == [422, 201]
+    renew = by_title(repo)["renew the signing key"]
+    assert renew["assignees"] == [] and len(issues(repo)) == 4
+
     # A comment whose answer was lost: posted once.
     number = by_title(repo)[RUNBOOK]["number"]
     fake.inject_fault("POST", f"^{api}/issues/{number}/comments$", 502)
     await push(bot, fake, repo, {M2: SECOND.format(items=f"- AI(Tomas): {RUNBOOK}")})
     assert len(repo.comments[number]) == 1
-    assert len(issues(repo)) == 3
+    assert len(issues(repo)) == 4
 
 
 # --- which pushes count -----------------------------------------------------------------------
