@@ -39,6 +39,9 @@ def titles(text: str, settings: Settings | None = None) -> list[str]:
         "**Action item** book the room",
         "[ACTION] book the room",
         "[AI]: book the room",
+        "**AI: **book the room",  # Google Docs export: emphasis markdown-it leaves as text
+        "AI -- book the room",
+        "TODO - book the room",
     ],
 )
 def test_marker_forms_make_an_item(line: str) -> None:

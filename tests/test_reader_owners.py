@@ -56,6 +56,17 @@ def who(item: ActionItem) -> tuple[list[str], list[str], list[str]]:
         ("TODO: book the room (Tim)", (["Tim"], ["betatim"], [])),
         ("TODO: book the room (Tim, Min).", (["Tim", "Min"], ["betatim", "minrk"], [])),
         ("TODO: book the room (Tim & @minrk)", (["Tim", "@minrk"], ["betatim", "minrk"], [])),
+        ("AI[Tim]: x", (["Tim"], ["betatim"], [])),
+        ("AI [tim and min]: x", (["tim", "min"], ["betatim", "minrk"], [])),
+        ("AI: (Tim) x", (["Tim"], ["betatim"], [])),
+        ("AI: Tim: x", (["Tim"], ["betatim"], [])),
+        ("AI -- Tim -- x", (["Tim"], ["betatim"], [])),
+        ("AI Tim: x", (["Tim"], ["betatim"], [])),
+        ("AI Tim - x", (["Tim"], ["betatim"], [])),
+        ("**AI Min RK** x", (["Min RK"], ["minrk"], [])),
+        ("[AI - Tim] x", (["Tim"], ["betatim"], [])),
+        ("_Action item _(Tim)_:_ x", (["Tim"], ["betatim"], [])),
+        ("TODO [Tim] x", (["Tim"], ["betatim"], [])),
     ],
 )
 def test_owner_forms(text: str, expected: tuple[list[str], list[str], list[str]]) -> None:

@@ -13,7 +13,7 @@ from bot.notes.body import list_item_body, paragraph_body, paragraph_lines, with
 from bot.notes.inline import InlineText, render_inline
 from bot.notes.keys import item_key
 from bot.notes.markers import Grammar, Lead, normalise_heading
-from bot.notes.names import parse_names
+from bot.notes.names import not_a_name, parse_names
 from bot.notes.owners import NOBODY, OwnerNotes, handles_in, leading_names, resolve_owners
 from bot.notes.rollcall import RollCall
 from bot.notes.text import (
@@ -34,7 +34,9 @@ _SEPARATOR_CHARS = frozenset(" \t\n\x01\x02\x03\x05\x0e\x0f")
 _BOX_SCAN = re.compile(r"[ \t]*\[[ xX]\][ \t]*")
 #: In a file listing someone with the initials A. I. (``Amejonah Izoo``), ``AI:`` is that
 #: person speaking in the minutes, not an action item.
-_AI_INITIALS = re.compile(r"^[ \t>*+-]*A[^\W\d_]+(?:-[^\W\d_]+)? I[^\W\d_]+[ \t]*$", re.MULTILINE)
+_AI_INITIALS = re.compile(
+    r"^[ \t>*+-]*(A[^\W\d_]+(?:-[^\W\d_]+)?) (I[^\W\d_]+)[ \t]*$", re.MULTILINE
+)
 
 
 @dataclass
@@ -65,7 +67,11 @@ class FileContext:
     def ai_is_a_speaker(self) -> bool:
         """Whether ``AI:`` in this file is more likely a person's initials than a marker."""
         if self._speaker_ai is None:
-            self._speaker_ai = _AI_INITIALS.search(self.text) is not None
+            self._speaker_ai = any(
+                not not_a_name(match.group(1), before_verb=False)
+                and not not_a_name(match.group(2), before_verb=False)
+                for match in _AI_INITIALS.finditer(self.text)
+            )
         return self._speaker_ai
 
 
@@ -125,6 +131,8 @@ def _build(
     """One item; ``source_lines`` are the paragraph's lines when it holds several items."""
     start, end = span
     text = squash(view.plain[view.plain_index(lead.start) : view.plain_index(end)])
+    if text.endswith((" **", " __", " *", " _")):
+        text = text.rstrip("*_ ")  # emphasis markdown-it left as text (``**AI: x **``)
     if not text:
         return None
     core, done_note, trailing_number, trailing = text, False, None, None

@@ -16,6 +16,11 @@ from bot.notes.names import Names, parse_names
 from bot.settings import Settings
 
 _F = "[\x01\x02\x03\x05\x0e\x0f]*"
+#: Around a marker, also literal ``*``/``_`` that markdown-it left as text: Google Docs
+#: exports write ``**AI: **Discuss …`` and ``_Action item _(Greg)_:_``.
+_LEAD = "(?:[\x01\x02\x03\x05\x0e\x0f]|[*_]{1,3})*"
+_CLOSE = "(?:[\x01\x02\x03\x05\x0e\x0f]|[ \t]*[*_]{1,3}(?=[ \t(:\x01-\x0f])|[ \t]+\x01(?=\\())*"
+_AFTER_COLON = "(?:[\x01\x02\x03\x05\x0e\x0f]|[ \t]*\\*{1,3}(?![*\\s])|[ \t]*_{1,3}(?=\\s))*"
 _ACTION = r"(?:ACTION|Action)(?:[ \t]+(?:ITEM|[Ii]tem|POINT|[Pp]oint))?"
 _TODO = r"(?i:todo)"
 #: Marker words that may be followed by a colon-less closing emphasis (``**Action item** Tim to``).
@@ -40,6 +45,8 @@ _PREFIX = re.compile(
     rf"|[*_]{{0,2}}(?P<plain>[^:\n()\[\]*\x01-\x0f]{{1,60}}?)(?P<close>{_F})[ \t]*:(?P<after>{_F})"
     r"(?:[ \t]*[*_]{1,2}(?=\S))?)[ \t]*"
 )
+#: ``AI: (Jim) review``: an owner group after the colon.
+_GROUP_AFTER = re.compile(r"[ \t]*\((?P<names>[^()\n]{1,60})\)[ \t]+")
 #: ``AI -- Derek -- amendment language``: a name and a dash right after a marker.
 _DASH_PREFIX = re.compile(
     r"[ \t]*(?P<plain>[^:\n()\[\]*\x01-\x0f–—-]{1,40}?)[ \t]+(?:--?|–|—|->)[ \t]+"
@@ -186,8 +193,9 @@ class Grammar:
         if LINK_OPEN in lead and LINK_CLOSE in match.group("wclose"):
             link = scan.count(LINK_OPEN, 0, match.end("lead")) - 1
         group = None
-        if match.group("group") is not None:
-            group = parse_names(match.group("group"), explicit=True, issues=True)
+        group_text = match.group("group") or match.group("bgroup")
+        if group_text is not None:
+            group = parse_names(group_text, explicit=True, issues=True)
             if group is None:
                 return self._bare_names_at(scan, pos)
         word = match.group("word")
@@ -205,7 +213,7 @@ class Grammar:
         if match is None:
             return None
         closed = _wrapped(match.group("lead"), match.group("close") or "")
-        if not match.group("colon") and not closed:
+        if not match.group("colon") and not match.group("dash") and not closed:
             return None
         names = parse_names(match.group("names"), explicit=False)
         if names is None or names.tentative or not names.names:
@@ -246,6 +254,11 @@ def _prefix_at(scan: str, pos: int, *, allow_brackets: bool = True) -> tuple[Nam
 def _owner_after_marker(scan: str, pos: int) -> tuple[Names, int] | None:
     """``AI: Jennifer: will cover``, ``AI -- Derek -- text``, ``TODO [Allan] write``."""
     window = scan[pos : pos + 72]
+    if window.lstrip(" \t").startswith("("):
+        group = _GROUP_AFTER.match(scan, pos)
+        names = parse_names(group.group("names"), explicit=True) if group else None
+        if group is not None and names is not None and names.names:
+            return names, group.end()
     if ":" in window or "]" in window:
         found = _prefix_at(scan, pos)
         if found is not None:
@@ -297,9 +310,10 @@ def _compile(markers: tuple[str, ...], headings: tuple[str, ...]) -> Grammar:
     extra_words = "".join(f"(?i:{re.escape(word)})|" for word in extra)
     words = f"(?:{extra_words}{_ACTION}|{_TODO}|AI)(?!\\w)"
     marker = re.compile(
-        rf"(?P<lead>{_F})(?P<word>{words})(?P<wclose>{_F})"
-        r"(?:[ \t]*\((?P<group>[^()\n]{1,80})\))?"
-        rf"(?P<gclose>{_F})(?P<sep>[ \t]*:|[ \t]+(?:--?|–|—)(?=[ \t])|)(?P<sclose>{_F})"
+        rf"(?P<lead>{_LEAD})(?P<word>{words})(?P<wclose>{_CLOSE})"
+        r"(?:[ \t]*\((?P<group>[^()\n]{1,80})\)|[ \t]*\[(?P<bgroup>[^\[\]\n]{1,80})\](?=[ \t]*:))?"
+        rf"(?P<gclose>{_CLOSE})(?P<sep>[ \t]*:|[ \t]+(?:--?|–|—)(?=[ \t])|)"
+        rf"(?P<sclose>{_AFTER_COLON})"
     )
     bracket = re.compile(
         rf"\[{_F}(?P<word>{words}){_F}(?:[ \t]*[-–:]?[ \t]*(?P<names>[^\]\n]{{1,40}}))?\]"
@@ -307,7 +321,7 @@ def _compile(markers: tuple[str, ...], headings: tuple[str, ...]) -> Grammar:
     )
     bare_names = re.compile(
         rf"(?P<lead>{_F})(?P<word>{words})[ \t]+(?P<names>[^:()\n\x01-\x0f]{{1,40}}?)"
-        r"(?:(?P<close>[\x02\x05\x0f]+)[ \t]*:?|[ \t]*(?P<colon>:))"
+        r"(?:(?P<close>[\x02\x05\x0f]+)[ \t]*:?|[ \t]*(?P<colon>:)|[ \t]+(?P<dash>--?|–|—)[ \t]+)"
     )
     header = re.compile(
         rf"[ \t]*(?P<lead>{_F})[ \t]*(?:{extra_words}{_HEADER_WORDS})(?!\w)(?P<close1>{_F})"

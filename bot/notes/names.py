@@ -58,16 +58,25 @@ _NOT_NAME_WORDS = """
     transfer triage try turn unable up update updates upgrade upload us use useful verify
     vote wait walk want wants we welcome what when where whether which who why will
     willing work workflow would write yes you your zoom zulip
+    leads chairs maintainers reviewers approvers members liaisons organizers volunteers
+    mentors admins users authors editors speakers attendees sigs wg
 """
 NOT_NAMES = frozenset(_NOT_NAME_WORDS.split())
-#: Word endings of verb forms and abstract nouns (``Starting``, ``Decided``, ``Migration``).
-_NOT_NAME_ENDINGS = ("ing", "ed", "ion", "ions", "ment", "ments", "ity", "ness", "able", "ible")
+#: Word endings of abstract nouns (``Migration``, ``Agreement``).
+_NOUN_ENDINGS = ("ion", "ions", "ment", "ments", "ity", "ness", "able", "ible")
+#: Word endings of verb forms (``Starting to``, ``Decided to``); some names end so too
+#: (Qiming, Ahmed), so they only count where a verb is expected: before "to"/"will".
+_VERB_ENDINGS = ("ing", "ed")
 
 
-def not_a_name(word: str) -> bool:
+def not_a_name(word: str, *, before_verb: bool = True) -> bool:
     """Whether a capitalised word at the start of an owner slot is surely not a name."""
     folded = word.casefold()
-    return folded in NOT_NAMES or (len(folded) >= 6 and folded.endswith(_NOT_NAME_ENDINGS))
+    if folded in NOT_NAMES:
+        return True
+    if len(folded) < 6:
+        return False
+    return folded.endswith(_NOUN_ENDINGS) or (before_verb and folded.endswith(_VERB_ENDINGS))
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,13 +98,16 @@ def handle_login(text: str) -> str | None:
     return match.group(1) if match else None
 
 
-def parse_names(text: str, *, explicit: bool, issues: bool = False) -> Names | None:
+def parse_names(
+    text: str, *, explicit: bool, issues: bool = False, before_verb: bool = False
+) -> Names | None:
     """``text`` read as a list of owners (``Tim``, ``Tim & Min``, ``@a, Chris H``), or None.
 
     ``explicit`` is for places that can only hold names (an owner group ``(…)`` or
     ``[…]``): there lower-case logins such as ``binji`` or ``titzer@`` are names.
     Elsewhere names are capitalised, and a lower-case word is only tentative.
     ``issues`` allows ``#123`` entries (owner groups), reported as ``issue``.
+    ``before_verb`` is for ``Name to <verb>``: there ``Starting`` is a verb, not a name.
     """
     text = text.strip()
     if not text or len(text) > 80:
@@ -116,7 +128,7 @@ def parse_names(text: str, *, explicit: bool, issues: bool = False) -> Names | N
             continue
         if part.casefold() in GROUP_WORDS:
             continue
-        kind = _name_kind(part, explicit=explicit)
+        kind = _name_kind(part, explicit=explicit, before_verb=before_verb)
         if kind is None:
             return None
         (names if kind else tentative).append(part)
@@ -129,12 +141,14 @@ def _only_group_words(text: str) -> bool:
     return all(p.strip().casefold() in GROUP_WORDS for p in _LIST_SEPARATOR.split(text))
 
 
-def _name_kind(part: str, *, explicit: bool) -> bool | None:
+def _name_kind(part: str, *, explicit: bool, before_verb: bool) -> bool | None:
     """True for a name, False for a tentative (lower-case) one, None for not a name."""
     words = part.split()
     if len(words) > 3 or not all(_NAME_WORD.fullmatch(word) for word in words):
         return None
-    if words[0].casefold() in NOT_NAMES or (not explicit and not_a_name(words[0])):
+    if words[0].casefold() in NOT_NAMES or (
+        not explicit and not_a_name(words[0], before_verb=before_verb)
+    ):
         return None
     if any(word.endswith("@") for word in words) and not explicit:
         return None

@@ -46,7 +46,7 @@ def leading_names(text: str) -> Names | None:
     match = _NAME_TO.match(text)
     if match is None or match.group("verb").casefold() in _NOT_VERBS:
         return None
-    return parse_names(match.group("names"), explicit=False)
+    return parse_names(match.group("names"), explicit=False, before_verb=True)
 
 
 def handles_in(scan: str) -> list[str]:
