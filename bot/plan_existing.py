@@ -1,0 +1,320 @@
+"""Reconcile one existing bot issue with the notes: the heart of the rules in docs/decisions.md.
+
+The issue's marker says what the bot last did; the notes say what is true now. Only a difference
+between the two leads to a write, and never one that undoes what a person did on GitHub.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from bot import plan_texts
+from bot.actions import (
+    Action,
+    AddAssignees,
+    AddLabels,
+    CommentOnIssue,
+    IssueStateName,
+    StateReason,
+    UpdateIssue,
+)
+from bot.issue_body import (
+    ClosedBy,
+    IssueMarker,
+    permalink,
+    replace_generated_part,
+    short_hash,
+    with_marker,
+)
+from bot.items import ActionItem, Meeting
+from bot.plan_context import MAX_ASSIGNEES, PlanContext, Rendered, folded, unique
+from bot.plan_issues import IssueState
+from bot.plan_view import Occurrence, PathStatus
+
+#: Old keys kept as aliases after edits in place (the most recent ones).
+MAX_ALIASES = 20
+
+
+@dataclass(frozen=True)
+class CarryOver:
+    """An item that came up again in another meeting: its issue gets one comment."""
+
+    number: int
+    title: str
+    item: ActionItem
+    meeting: Meeting
+    reopened: bool
+
+
+@dataclass
+class IssueOutcome:
+    """What reconciling one issue gives: its actions and what the preview shows."""
+
+    number: int
+    sort_key: tuple[str, int, int]
+    actions: list[Action] = field(default_factory=list)
+    carry_over: CarryOver | None = None
+    items: list[ActionItem] = field(default_factory=list)
+
+
+@dataclass
+class _Change:
+    """The writes being gathered for one issue."""
+
+    comments: list[CommentOnIssue] = field(default_factory=list)
+    state: IssueStateName | None = None
+    reason: StateReason | None = None
+    done: bool = False
+    closed_by: ClosedBy | None = None
+
+
+def _significant(old: IssueMarker, new: IssueMarker) -> bool:
+    """Whether the marker changed in a way worth a write (line, commit and forgotten paths not)."""
+    ignored = {"line": old.line, "commit": old.commit, "seen": old.seen}
+    if replace(new, **ignored) != old:  # type: ignore[arg-type]
+        return True
+    return bool(set(new.seen) - set(old.seen))
+
+
+def reconcile_issue(
+    ctx: PlanContext, issue: IssueState, keys: Sequence[str], new_keys: Sequence[str]
+) -> IssueOutcome | None:
+    """The actions that bring one issue in line with the notes; ``None`` when it is not in view.
+
+    ``keys`` lead to the issue already; ``new_keys`` are edits of them (the first becomes the key).
+    """
+    marker = issue.marker
+    if marker is None or marker.unlinked:
+        return None
+    view = ctx.view
+    all_keys = unique((*new_keys, *keys))
+    seen_order = unique(view.map_path(p) for p in (marker.path, *marker.seen) if p)
+    status = {p: view.status(p, all_keys) for p in seen_order}
+    new_files = [p for p in view.paths_with(all_keys) if p not in status]
+    if not new_files and all(s is PathStatus.UNKNOWN for s in status.values()):
+        return None  # nothing the plan can see concerns this issue
+    live_seen = [p for p in seen_order if status[p] is not PathStatus.GONE]
+    if not live_seen and not new_files:
+        return _removed(ctx, issue, marker) if seen_order else None
+
+    present_seen = [p for p in live_seen if status[p] is PathStatus.PRESENT]
+    back = marker.removed and not new_files and bool(present_seen)
+    carried = bool(new_files) and (bool(live_seen) or marker.removed)
+    candidates = [*live_seen, *new_files]
+    occurrences = [o for k in all_keys for o in view.occurrences(k)]
+    items = [o.item for o in occurrences]
+
+    # The body follows where the item was first written, while it is still there.
+    source_path = candidates[0]
+    source = (
+        _first(view.occurrences_in(source_path, all_keys)) if source_path in view.after else None
+    )
+    rendered = ctx.render(source.item, source.meeting) if source is not None else None
+    rerender = rendered is not None and (
+        rendered.digest != marker.digest or source_path != marker.path
+    )
+    # The done state comes from the latest meeting that has the item.
+    latest = view.occurrences_in(candidates[-1], all_keys) if candidates[-1] in view.after else []
+    latest_done = any(o.item.done for o in latest) if latest else None
+
+    change = _Change(done=marker.done, closed_by=marker.closed_by)
+    targets: list[Occurrence] = []
+    if carried or back:
+        for path in new_files or present_seen:
+            targets.extend(view.occurrences_in(path, all_keys)[:1])
+    carry = _carry(ctx, issue, marker, targets, latest_done, change)
+    if carry is None and latest:
+        _done_transition(ctx, issue, marker, latest, bool(latest_done), change)
+    final_open = change.state == "open" or (change.state is None and issue.is_open)
+
+    actions: list[Action] = list(change.comments)
+    labels, assignees = marker.labels, marker.assignees
+    if final_open:
+        labels, assignees = _additions(ctx, issue, marker, items, actions)
+
+    title_new, title_write = marker.title, None
+    if rerender and rendered is not None:
+        title_new, title_write = _title(issue, marker, rendered)
+    primary = new_keys[0] if new_keys else marker.key
+    aliases = unique(k for k in (*new_keys[1:], marker.key, *marker.aliases) if k != primary)
+    new_marker = replace(
+        marker,
+        key=primary,
+        aliases=aliases[:MAX_ALIASES],
+        title=title_new,
+        labels=labels,
+        assignees=assignees,
+        done=change.done,
+        closed_by=change.closed_by,
+        removed=False,
+        seen=unique([*live_seen, *new_files]),
+    )
+    body = issue.body
+    if rerender and rendered is not None and source is not None:
+        new_marker = replace(
+            new_marker,
+            path=source.item.path,
+            line=source.item.line,
+            commit=ctx.commit,
+            digest=rendered.digest,
+        )
+        body = replace_generated_part(body, rendered.part)
+    new_body = (
+        with_marker(body, new_marker) if rerender or _significant(marker, new_marker) else None
+    )
+    if title_write is not None or new_body is not None or change.state is not None:
+        actions.append(
+            UpdateIssue(issue.number, title_write, new_body, change.state, change.reason)
+        )
+    anchor = source or _first(latest) or _first(occurrences)
+    sort_key = (
+        (anchor.item.path, anchor.item.line, issue.number)
+        if anchor
+        else (marker.path, marker.line, issue.number)
+    )
+    return IssueOutcome(issue.number, sort_key, actions, carry, items if actions else [])
+
+
+def _first(occurrences: Sequence[Occurrence]) -> Occurrence | None:
+    return occurrences[0] if occurrences else None
+
+
+def _carry(
+    ctx: PlanContext,
+    issue: IssueState,
+    marker: IssueMarker,
+    targets: Sequence[Occurrence],
+    latest_done: bool | None,
+    change: _Change,
+) -> CarryOver | None:
+    """An item that came up in another meeting (or came back): one comment, maybe a reopen."""
+    if not targets:
+        return None
+    target = targets[-1]
+    if latest_done:
+        if issue.is_open and not marker.done:
+            _close_done(ctx, issue, target, change)
+        change.done = True
+        return CarryOver(issue.number, issue.title, target.item, target.meeting, reopened=False)
+    reopen = (
+        not issue.is_open and issue.state_reason == "completed" and ctx.settings.reopen_carried_over
+    )
+    tag = "carried:" + short_hash(*(t.item.path for t in targets))
+    body = plan_texts.carried_over(
+        target.item,
+        target.meeting,
+        reopened=reopen,
+        server_url=ctx.server_url,
+        repo=ctx.repo,
+        commit=ctx.commit,
+        tag=tag,
+    )
+    change.comments.append(CommentOnIssue(issue.number, body, tag, "carried over"))
+    change.done = False
+    if reopen:
+        change.state, change.reason, change.closed_by = "open", "reopened", None
+    return CarryOver(issue.number, issue.title, target.item, target.meeting, reopened=reopen)
+
+
+def _close_done(ctx: PlanContext, issue: IssueState, at: Occurrence, change: _Change) -> None:
+    tag = "done:" + short_hash(ctx.commit, at.item.path)
+    body = plan_texts.done(
+        at.item, at.meeting, server_url=ctx.server_url, repo=ctx.repo, commit=ctx.commit, tag=tag
+    )
+    change.comments.append(CommentOnIssue(issue.number, body, tag, "done in the notes"))
+    change.state, change.reason, change.closed_by = "closed", "completed", "notes"
+
+
+def _done_transition(
+    ctx: PlanContext,
+    issue: IssueState,
+    marker: IssueMarker,
+    latest: Sequence[Occurrence],
+    done: bool,
+    change: _Change,
+) -> None:
+    """Ticked or unticked in the notes since the bot last acted on it."""
+    if done and not marker.done:
+        if issue.is_open:
+            _close_done(ctx, issue, next(o for o in latest if o.item.done), change)
+        change.done = True
+    elif not done and marker.done:
+        change.done = False
+        if not issue.is_open and marker.closed_by == "notes" and issue.state_reason == "completed":
+            at = latest[0]
+            tag = "undone:" + short_hash(ctx.commit, at.item.path)
+            body = plan_texts.undone(
+                at.item,
+                at.meeting,
+                server_url=ctx.server_url,
+                repo=ctx.repo,
+                commit=ctx.commit,
+                tag=tag,
+            )
+            change.comments.append(CommentOnIssue(issue.number, body, tag, "not done any more"))
+            change.state, change.reason, change.closed_by = "open", "reopened", None
+
+
+def _additions(
+    ctx: PlanContext,
+    issue: IssueState,
+    marker: IssueMarker,
+    items: Sequence[ActionItem],
+    actions: list[Action],
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Labels and assignees the notes newly ask for; what was set before is never set again."""
+    wanted_labels = ctx.labels_for(items)
+    had_labels = folded((*marker.labels, *issue.labels))
+    new_labels = tuple(label for label in wanted_labels if label.casefold() not in had_labels)
+    if new_labels:
+        actions.append(AddLabels(issue.number, new_labels))
+    wanted = ctx.assignable_logins(items)
+    had = folded((*marker.assignees, *issue.assignees))
+    room = max(0, MAX_ASSIGNEES - len(issue.assignees))
+    new_assignees = tuple(login for login in wanted if login.casefold() not in had)[:room]
+    if new_assignees:
+        actions.append(AddAssignees(issue.number, new_assignees))
+    on_issue = folded((*issue.assignees, *new_assignees))
+    recorded = (login for login in wanted if login.casefold() in on_issue)
+    return (
+        unique((*marker.labels, *wanted_labels)),
+        unique((*marker.assignees, *recorded)),
+    )
+
+
+def _title(issue: IssueState, marker: IssueMarker, rendered: Rendered) -> tuple[str, str | None]:
+    """The title the marker records, and the title to write (``None``: leave it)."""
+    if rendered.title == marker.title:
+        return marker.title, None
+    if issue.title == rendered.title:
+        return rendered.title, None
+    if issue.title == marker.title:
+        return rendered.title, rendered.title
+    return marker.title, None  # a person retitled the issue: theirs stays
+
+
+def _removed(ctx: PlanContext, issue: IssueState, marker: IssueMarker) -> IssueOutcome | None:
+    """The item left every file it was seen in: say so as the settings ask, once."""
+    if marker.removed:
+        return None
+    policy = ctx.settings.removed_items
+    actions: list[Action] = []
+    state: IssueStateName | None = None
+    reason: StateReason | None = None
+    closed_by = marker.closed_by
+    if issue.is_open and policy != "ignore":
+        closing = policy == "close"
+        tag = "removed:" + short_hash(ctx.commit, marker.key)
+        last_seen = permalink(
+            ctx.server_url, ctx.repo, marker.commit or ctx.commit, marker.path, marker.line
+        )
+        body = plan_texts.removed(path=marker.path, last_seen=last_seen, closing=closing, tag=tag)
+        actions.append(CommentOnIssue(issue.number, body, tag, "removed from the notes"))
+        if closing:
+            state, reason, closed_by = "closed", "not_planned", "notes"
+    new_marker = replace(marker, removed=True, closed_by=closed_by)
+    actions.append(
+        UpdateIssue(issue.number, None, with_marker(issue.body, new_marker), state, reason)
+    )
+    return IssueOutcome(issue.number, (marker.path, marker.line, issue.number), actions)
