@@ -607,11 +607,15 @@ async def test_broken_settings_get_a_commit_comment_and_nothing_is_filed(
     assert SETTINGS in comment["body"]
     assert "line" in comment["body"].lower()  # where the YAML broke
 
-    # A wrong value (valid YAML) is named too.
+    # A wrong value (valid YAML) is named too, and the values quoted notify nobody.
     start = len(fake.requests)
-    _, after = await push(bot, fake, repo, {SETTINGS: "max_new_issues_per_push: many\n"})
+    wrong = "max_new_issues_per_push: many\nremoved_items: '@wenli'\n"
+    _, after = await push(bot, fake, repo, {SETTINGS: wrong})
     assert writes_since(fake, start, repo) == [("POST", f"commits/{after}/comments")]
-    assert "max_new_issues_per_push" in repo.commit_comments[-1]["body"]
+    body = repo.commit_comments[-1]["body"]
+    assert "max_new_issues_per_push" in body and "removed_items" in body and "wenli" in body
+    assert live_mentions(body) == set()
+    assert all(live_mentions(c["body"]) == set() for c in repo.commit_comments)
 
     # Fixed: the next push acts on the notes.
     await push(bot, fake, repo, {SETTINGS: "labels: [action-item, meeting]\n"})

@@ -11,7 +11,7 @@ from bot.actions import CommitComment
 from bot.context import BotContext
 from bot.executor import execute
 from bot.gather import ZERO_SHA, load_repo_settings, plan_push
-from bot.issue_body import comment_tag, short_hash
+from bot.issue_body import comment_tag, neutralise_mentions, short_hash
 from bot.preview_sync import after_push
 from bot.settings import SETTINGS_PATH, SettingsError
 
@@ -23,7 +23,8 @@ router = Router()
 
 def settings_problem_comment(error: SettingsError, commit: str) -> CommitComment:
     """The commit comment that says why a push was not acted on: its settings file is wrong."""
-    problems = "\n".join(f"- {p}" for p in error.problems)
+    # Problems quote the file (and examples like "@octocat"): they must notify nobody.
+    problems = neutralise_mentions("\n".join(f"- {p}" for p in error.problems))
     tag = "settings-" + short_hash(*error.problems)
     body = (
         f"meeting-todo-bot did not act on this push: `{SETTINGS_PATH}` has problems.\n\n"
