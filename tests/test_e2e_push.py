@@ -539,7 +539,7 @@ async def test_past_the_cap_nothing_is_filed_and_the_commit_says_why(
     bot: BotProcess, fake: FakeGitHub
 ) -> None:
     repo = new_repo(fake)
-    items = "\n".join(f"- TODO: label the cables of rack {n} in room B" for n in range(1, 22))
+    items = "\n".join(f"- TODO: label the cables of rack {n} with @wenli" for n in range(1, 22))
     start = len(fake.requests)
     before, after = repo.push({M2: SECOND.format(items=items)})
     await deliver(bot, fake, repo, before, after)
@@ -549,6 +549,7 @@ async def test_past_the_cap_nothing_is_filed_and_the_commit_says_why(
     assert comment["commit_id"] == after
     assert "21" in comment["body"] and "max_new_issues_per_push" in comment["body"]
     assert "sync" in comment["body"]
+    assert "rack 1 with" in comment["body"] and live_mentions(comment["body"]) == set()
 
     start = len(fake.requests)
     await deliver(bot, fake, repo, before, after)  # redelivered: said once
