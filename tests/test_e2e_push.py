@@ -446,7 +446,7 @@ async def test_a_removed_item_gets_one_comment_and_stays_open(
     assert ("POST", f"issues/{number}/comments") in writes
     assert {path for _, path in writes} <= {f"issues/{number}/comments", f"issues/{number}"}
     (comment,) = repo.comments[number]
-    assert "no longer in the meeting notes" in comment["body"]
+    assert "no longer" in comment["body"] and M1 in comment["body"]  # where it was last seen
     assert repo.issues[number]["state"] == "open"
 
     # More edits of the file: said once is enough.
