@@ -70,8 +70,10 @@ class IssueMarker:
     done: bool = False
     #: Hash of the item content the generated part shows (not its line or commit).
     digest: str = ""
-    #: Notes files the item has been linked from, in the order the bot saw them.
+    #: Notes files the item has been linked from, earliest meeting first (the last is the latest).
     seen: tuple[str, ...] = ()
+    #: The date (ISO) of the latest meeting linked, "" when unknown: only a later one carries over.
+    date: str = ""
     #: Earlier keys of the item (before an edit in place); they still lead to this issue.
     aliases: tuple[str, ...] = ()
     #: Set by ``/todo unlink``: the bot never touches the issue again, nor files its key anew.
@@ -133,6 +135,7 @@ def _marker_from_data(data: object) -> IssueMarker | None:
         done=_bool(data.get("done")),
         digest=_str(data.get("digest")),
         seen=_strs(data.get("seen")),
+        date=_str(data.get("date")),
         aliases=_strs(data.get("aliases")),
         unlinked=_bool(data.get("unlinked")),
         removed=_bool(data.get("removed")),

@@ -217,10 +217,12 @@ def _new_issues(ctx: PlanContext, taken: set[str]) -> list[CreateIssue]:
         paths = view.paths_with([key])
         if not any(view.is_new_in(key, path) for path in paths):
             continue  # push mode: an old item in an edited file is not back-filed
-        if any(o.item.done for o in view.occurrences_in(paths[-1], [key])):
+        latest = max(paths, key=lambda p: (ctx.date_of(p), p))
+        if any(o.item.done for o in view.occurrences_in(latest, [key])):
             continue  # done in the latest meeting that has it
         first = occurrences[0]
         items = [o.item for o in occurrences]
+        by_date = sorted(paths, key=lambda p: (ctx.date_of(p), p))
         rendered = ctx.render(first.item, first.meeting)
         labels = ctx.labels_for(items)
         assignees = ctx.assignable_logins(items)[:MAX_ASSIGNEES]
@@ -233,7 +235,8 @@ def _new_issues(ctx: PlanContext, taken: set[str]) -> list[CreateIssue]:
             labels=labels,
             assignees=assignees,
             digest=rendered.digest,
-            seen=tuple(paths),
+            seen=tuple(by_date),
+            date=ctx.date_of(by_date[-1]),
         )
         body = new_issue_body(rendered.part, marker)
         creates.append(CreateIssue(key, rendered.title, body, labels, assignees, first.item))

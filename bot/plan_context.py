@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -11,6 +12,7 @@ from bot.plan_issues import IssueIndex
 from bot.plan_view import NotesView
 from bot.settings import Settings
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 #: GitHub keeps at most this many assignees on an issue.
 MAX_ASSIGNEES = 10
 
@@ -45,6 +47,12 @@ class PlanContext:
     repo: str
     commit: str
     server_url: str
+
+    def date_of(self, path: str) -> str:
+        """The ISO date of a visible file's meeting, or "" (unknown, or not an ISO date)."""
+        notes = self.view.after.get(path)
+        date = notes.meeting.date if notes is not None else None
+        return date if date is not None and _ISO_DATE.fullmatch(date) else ""
 
     def body_labels(self, item: ActionItem) -> tuple[str, ...]:
         """The labels an issue for this one occurrence shows: the settings', then the item's."""

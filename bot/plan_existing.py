@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Literal
 
 from bot import plan_texts
 from bot.actions import (
@@ -77,6 +78,58 @@ def _significant(old: IssueMarker, new: IssueMarker) -> bool:
     return bool(set(new.seen) - set(old.seen))
 
 
+@dataclass(frozen=True)
+class _Whereabouts:
+    """Where an issue's item is now, compared with where the bot last saw it."""
+
+    live_seen: list[str]  # files it was seen in that still have it (or may: push mode)
+    present_seen: list[str]  # ... that visibly have it
+    later: list[str]  # new files of later meetings: carried over
+    history: list[str]  # new files of earlier or undated meetings (an archive): silent
+    moved: list[str]  # new files, when every file it was seen in is gone: it moved
+    date: str  # the date of the latest meeting that has it
+
+    @property
+    def seen(self) -> tuple[str, ...]:
+        """The files to record, earliest meeting first: the last one is the latest."""
+        return unique([*self.history, *self.live_seen, *self.later, *self.moved])
+
+    @property
+    def source_candidates(self) -> list[str]:
+        return [*self.live_seen, *self.later, *self.history, *self.moved]
+
+    @property
+    def latest(self) -> str | None:
+        ordered = [*self.live_seen, *self.later, *self.moved]
+        return ordered[-1] if ordered else None
+
+
+def _whereabouts(
+    ctx: PlanContext, marker: IssueMarker, keys: Sequence[str]
+) -> _Whereabouts | Literal["removed"] | None:
+    view = ctx.view
+    seen_order = unique(view.map_path(p) for p in (marker.path, *marker.seen) if p)
+    status = {p: view.status(p, keys) for p in seen_order}
+    by_date = sorted(
+        (p for p in view.paths_with(keys) if p not in status), key=lambda p: (ctx.date_of(p), p)
+    )
+    if not by_date and all(s is PathStatus.UNKNOWN for s in status.values()):
+        return None  # nothing the plan can see concerns this issue
+    live_seen = [p for p in seen_order if status[p] is not PathStatus.GONE]
+    if not live_seen and not by_date:
+        return "removed" if seen_order else None
+    present = [p for p in live_seen if status[p] is PathStatus.PRESENT]
+    if not live_seen and not marker.removed:
+        dates = [marker.date, *(ctx.date_of(p) for p in by_date)]
+        return _Whereabouts([], present, [], [], by_date, max(dates))
+    # Only a later meeting carries an item over; an undated or older file repeating it (an
+    # archive, a digest) is recorded silently.
+    later = [p for p in by_date if ctx.date_of(p) and ctx.date_of(p) > marker.date]
+    history = [p for p in by_date if p not in later]
+    date = max([marker.date, *(ctx.date_of(p) for p in later)])
+    return _Whereabouts(live_seen, present, later, history, [], date)
+
+
 def reconcile_issue(
     ctx: PlanContext, issue: IssueState, keys: Sequence[str], new_keys: Sequence[str]
 ) -> IssueOutcome | None:
@@ -89,39 +142,30 @@ def reconcile_issue(
         return None
     view = ctx.view
     all_keys = unique((*new_keys, *keys))
-    seen_order = unique(view.map_path(p) for p in (marker.path, *marker.seen) if p)
-    status = {p: view.status(p, all_keys) for p in seen_order}
-    new_files = [p for p in view.paths_with(all_keys) if p not in status]
-    if not new_files and all(s is PathStatus.UNKNOWN for s in status.values()):
-        return None  # nothing the plan can see concerns this issue
-    live_seen = [p for p in seen_order if status[p] is not PathStatus.GONE]
-    if not live_seen and not new_files:
-        return _removed(ctx, issue, marker) if seen_order else None
-
-    present_seen = [p for p in live_seen if status[p] is PathStatus.PRESENT]
-    back = marker.removed and not new_files and bool(present_seen)
-    carried = bool(new_files) and (bool(live_seen) or marker.removed)
-    candidates = [*live_seen, *new_files]
+    where = _whereabouts(ctx, marker, all_keys)
+    if where is None:
+        return None
+    if where == "removed":
+        return _removed(ctx, issue, marker)
     occurrences = [o for k in all_keys for o in view.occurrences(k)]
     items = [o.item for o in occurrences]
 
     # The body follows where the item was first written, while it is still there.
-    source_path = candidates[0]
-    source = (
-        _first(view.occurrences_in(source_path, all_keys)) if source_path in view.after else None
-    )
+    source_path = where.source_candidates[0]
+    source = _first(view.occurrences_in(source_path, all_keys))
     rendered = ctx.render(source.item, source.meeting) if source is not None else None
     rerender = rendered is not None and (
         rendered.digest != marker.digest or source_path != marker.path
     )
     # The done state comes from the latest meeting that has the item.
-    latest = view.occurrences_in(candidates[-1], all_keys) if candidates[-1] in view.after else []
+    latest = view.occurrences_in(where.latest, all_keys) if where.latest else []
     latest_done = any(o.item.done for o in latest) if latest else None
 
     change = _Change(done=marker.done, closed_by=marker.closed_by)
+    back = marker.removed and not where.later and bool(where.present_seen)
     targets: list[Occurrence] = []
-    if carried or back:
-        for path in new_files or present_seen:
+    if (where.later and (where.live_seen or marker.removed)) or back:
+        for path in where.later or where.present_seen:
             targets.extend(view.occurrences_in(path, all_keys)[:1])
     carry = _carry(ctx, issue, marker, targets, latest_done, change)
     if carry is None and latest:
@@ -148,7 +192,8 @@ def reconcile_issue(
         done=change.done,
         closed_by=change.closed_by,
         removed=False,
-        seen=unique([*live_seen, *new_files]),
+        seen=where.seen,
+        date=where.date,
     )
     body = issue.body
     if rerender and rendered is not None and source is not None:

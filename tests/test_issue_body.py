@@ -313,7 +313,7 @@ def markdown_with_mentions(draw: st.DrawFn) -> str:
     return "".join(draw(st.lists(pieces, max_size=30)))
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=800, deadline=None)
 @given(markdown_with_mentions())
 def test_neutralised_markdown_notifies_nobody(markdown: str) -> None:
     safe = neutralise_mentions(markdown)

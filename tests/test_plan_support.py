@@ -68,11 +68,15 @@ def item(
 def notes(
     path: str, *items: ActionItem, title: str | None = None, date: str | None = None
 ) -> NotesFile:
-    """A notes file holding ``items`` (their paths set to ``path``)."""
+    """A notes file holding ``items`` (their paths set to ``path``).
+
+    The meeting's date, unless given, comes from a ``YYYY-MM-DD`` in the path (as the reader's).
+    """
     stem = path.rsplit("/", 1)[-1].removesuffix(".md")
+    found = re.search(r"\d{4}-\d{2}-\d{2}", path)
     return NotesFile(
         path=path,
-        meeting=Meeting(title=title or f"Meeting {stem}", date=date),
+        meeting=Meeting(title=title or f"Meeting {stem}", date=date or (found and found.group())),
         items=tuple(replace(i, path=path) for i in items),
     )
 
