@@ -49,6 +49,14 @@ async def sync_repository(config: Config, repo: str, *, dry_run: bool) -> int:
         _say(f"{repo}: {result.files_read} notes files, {len(plan.actions)} actions planned")
         for line in plan.summary_lines():
             print(("would " if dry_run else "") + line, flush=True)
+        for unresolved in plan.unresolved:
+            item = unresolved.item
+            names = ", ".join(unresolved.names)
+            _say(f"note: {item.path}:{item.line}: owners not found: {names} ({unresolved.fix})")
+        for refused in plan.unassignable:
+            item = refused.item
+            logins = ", ".join(refused.logins)
+            _say(f"note: {item.path}:{item.line}: GitHub would not assign {logins}; named instead")
         if dry_run or not plan.actions:
             return 0
         settings = result.settings

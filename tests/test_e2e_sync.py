@@ -37,7 +37,7 @@ Present:
 - [ ] Ines: move the tutorial screenshots to the new theme
 - [ ] Kofi: ask the translators which pages they want first
 - [x] Ines: archive the 2019 style guide
-- [ ] Someone: find a reviewer for the glossary
+- [ ] Lucia: find a reviewer for the glossary
 """
 
 SECOND_ITEMS = "\n".join(
@@ -146,6 +146,9 @@ def test_dry_run_prints_the_plan_and_writes_nothing(fake: FakeGitHub) -> None:
     assert not any("archive the 2019 style guide" in line for line in lines)
     assert any("find a reviewer for the glossary" in line for line in lines)
     assert f"{repo.full_name}: 2 notes files, 25 actions planned" in done.stderr
+    # Owners nobody resolves are pointed out, with the fix.
+    line = FIRST.splitlines().index("- [ ] Lucia: find a reviewer for the glossary") + 1
+    assert f"note: {M1}:{line}: owners not found: Lucia (add them" in done.stderr
 
 
 def test_sync_backfills_once_then_writes_nothing(fake: FakeGitHub) -> None:
@@ -167,7 +170,11 @@ def test_sync_backfills_once_then_writes_nothing(fake: FakeGitHub) -> None:
     assert [a["login"] for a in screenshots["assignees"]] == ["ines"]
     assert f"{fake.web_url}/{repo.full_name}/blob/{repo.head()}/{M1}#L" in screenshots["body"]
     glossary = filed["find a reviewer for the glossary"]
-    assert glossary["assignees"] == [] and "Someone" in glossary["body"]
+    assert (
+        glossary["assignees"] == []
+        and "Lucia" in glossary["body"]
+        and "`people`" in glossary["body"]
+    )
     assert "archive the 2019 style guide" not in filed
     assert all(issue["user"]["login"] == fake.bot_login for issue in filed.values())
     assert "25 writes, 0 already done, 0 failed" in done.stderr
