@@ -607,6 +607,7 @@ async def test_broken_settings_get_a_commit_comment_and_nothing_is_filed(
     (comment,) = repo.commit_comments
     assert SETTINGS in comment["body"]
     assert "line" in comment["body"].lower()  # where the YAML broke
+    assert f"python -m bot sync {repo.full_name}" in comment["body"]  # how to catch up
 
     # A wrong value (valid YAML) is named too, and the values quoted notify nobody.
     start = len(fake.requests)

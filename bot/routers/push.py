@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 router = Router()
 
 
-def settings_problem_comment(error: SettingsError, commit: str) -> CommitComment:
+def settings_problem_comment(error: SettingsError, commit: str, repo: str) -> CommitComment:
     """The commit comment that says why a push was not acted on: its settings file is wrong."""
     # Problems quote the file (and examples like "@octocat"): they must notify nobody.
     problems = neutralise_mentions("\n".join(f"- {p}" for p in error.problems))
@@ -29,8 +29,10 @@ def settings_problem_comment(error: SettingsError, commit: str) -> CommitComment
     body = (
         f"meeting-todo-bot did not act on this push: `{SETTINGS_PATH}` has problems.\n\n"
         f"{problems}\n\n"
-        "Fix the file and push again, or run `python -m bot sync OWNER/REPO` afterwards "
-        "to catch up. Every setting is described in the project's docs/settings.md.\n\n"
+        "Fix the file and push again; to catch up on the notes "
+        f"pushed meanwhile, a maintainer can run `python -m bot sync {repo}` (add `--dry-run` "
+        "first to see what it would do). Every setting is described in meeting-todo-bot's "
+        "docs/settings.md.\n\n"
         f"{comment_tag(tag)}"
     )
     return CommitComment(commit, body, tag, reason="settings file has problems")
@@ -69,7 +71,7 @@ async def handle_push(
     except SettingsError as exc:
         ctx.log.warning("%s@%s: settings problems: %s", repo, after[:7], "; ".join(exc.problems))
         outcome = await execute(
-            gh, repo, [settings_problem_comment(exc, after)], bot_login=ctx.config.bot_login
+            gh, repo, [settings_problem_comment(exc, after, repo)], bot_login=ctx.config.bot_login
         )
         if not outcome.ok:
             raise RuntimeError("could not comment on the settings problems") from exc
