@@ -110,8 +110,8 @@ def _push_edits(view: NotesView, index: IssueIndex) -> list[Edit]:
         old_keys = {i.key for i in old_notes.items}
         olds: dict[str, _Old] = {}
         for item in sorted(old_notes.items, key=lambda i: i.line):
-            if item.key in new_keys or item.key in olds:
-                continue
+            if item.key in olds or view.occurrences(item.key):
+                continue  # still written somewhere the push shows: not gone, so not edited
             issue = index.issue_for(item.key)
             olds[item.key] = _Old(item.key, item.title, item.line, issue, item.key in index.blocked)
         news = _fresh_keys(view, index, path, new_keys - old_keys)
@@ -125,19 +125,17 @@ def _sync_edits(view: NotesView, index: IssueIndex, issues: Iterable[IssueState]
     orphans: dict[str, list[_Old]] = {}
     for issue in issues:
         marker = issue.marker
-        if marker is None or marker.removed or marker.path not in view.after:
-            continue
-        keys = (marker.key, *marker.aliases)
-        if view.paths_with(keys):
+        if marker is None or marker.removed or view.paths_with((marker.key, *marker.aliases)):
             continue
         if marker.unlinked:
-            orphans.setdefault(marker.path, []).append(
-                _Old(marker.key, marker.title, marker.line, None, blocked=True)
-            )
+            old = _Old(marker.key, marker.title, marker.line, None, blocked=True)
         elif index.issue_for(marker.key) is issue:
-            orphans.setdefault(marker.path, []).append(
-                _Old(marker.key, marker.title, marker.line, issue, blocked=False)
-            )
+            old = _Old(marker.key, marker.title, marker.line, issue, blocked=False)
+        else:
+            continue
+        # every file it was seen in may hold its edited text, as each push would have paired it
+        for path in {marker.path, *marker.seen} & set(view.after):
+            orphans.setdefault(path, []).append(old)
     edits: list[Edit] = []
     for path in sorted(orphans):
         news = _fresh_keys(view, index, path, (i.key for i in view.after[path].items))

@@ -94,13 +94,18 @@ class _Whereabouts:
         """The files to record, earliest meeting first: the last one is the latest."""
         return unique([*self.history, *self.live_seen, *self.later, *self.moved])
 
-    @property
-    def source_candidates(self) -> list[str]:
-        return [*self.live_seen, *self.later, *self.history, *self.moved]
+    def source(self, first: str) -> str | None:
+        """Where the body comes from: where the item was first written, while it is (or may be)
+        there; else the first file that visibly has it; ``None``: none does, leave the body."""
+        if first in self.live_seen:
+            return first
+        visible = [*self.present_seen, *self.later, *self.history, *self.moved]
+        return visible[0] if visible else None
 
     @property
     def latest(self) -> str | None:
-        ordered = [*self.live_seen, *self.later, *self.moved]
+        """The file of the latest meeting with the item (an older one if it is only there)."""
+        ordered = [*self.live_seen, *self.later, *self.moved] or self.history
         return ordered[-1] if ordered else None
 
 
@@ -108,7 +113,8 @@ def _whereabouts(
     ctx: PlanContext, marker: IssueMarker, keys: Sequence[str]
 ) -> _Whereabouts | Literal["removed"] | None:
     view = ctx.view
-    seen_order = unique(view.map_path(p) for p in (marker.path, *marker.seen) if p)
+    recorded = marker.seen if marker.path in marker.seen else (marker.path, *marker.seen)
+    seen_order = unique(view.map_path(p) for p in recorded if p)
     status = {p: view.status(p, keys) for p in seen_order}
     by_date = sorted(
         (p for p in view.paths_with(keys) if p not in status), key=lambda p: (ctx.date_of(p), p)
@@ -150,9 +156,8 @@ def reconcile_issue(
     occurrences = [o for k in all_keys for o in view.occurrences(k)]
     items = [o.item for o in occurrences]
 
-    # The body follows where the item was first written, while it is still there.
-    source_path = where.source_candidates[0]
-    source = _first(view.occurrences_in(source_path, all_keys))
+    source_path = where.source(view.map_path(marker.path))
+    source = _first(view.occurrences_in(source_path, all_keys)) if source_path else None
     rendered = ctx.render(source.item, source.meeting) if source is not None else None
     rerender = rendered is not None and (
         rendered.digest != marker.digest or source_path != marker.path

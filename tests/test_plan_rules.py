@@ -7,91 +7,25 @@ then applies the plan to the in-memory repository.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
 
 import pytest
-from test_plan_support import REPO, FakeRepo, files, item, key_of, notes, push_mode_args
+from test_plan_support import REPO, FakeRepo, Notes, files, item, key_of, notes
+from test_plan_support import mode as mode  # the fixture, for every test here
 
 from bot.actions import (
     AddAssignees,
     AddLabels,
     CommentOnIssue,
-    CommitComment,
     CreateIssue,
     UpdateIssue,
 )
 from bot.issue_body import comment_tags, parse_marker
-from bot.items import NotesFile
-from bot.plan import Plan
 from bot.settings import Settings
 
 M1 = "meetings/2024-01-10.md"
 M2 = "meetings/2024-02-14.md"
 M3 = "meetings/2024-03-13.md"
-
-
-class Notes:
-    """A notes tree evolving push by push, planned as ``mode`` sees it."""
-
-    def __init__(self, mode: str, repo: FakeRepo | None = None) -> None:
-        self.mode = mode
-        self.repo = repo or FakeRepo()
-        self.tree: dict[str, NotesFile] = {}
-        self.pushes = 0
-
-    def args(
-        self, new: Mapping[str, NotesFile], renames: Mapping[str, str] | None
-    ) -> dict[str, Any]:
-        if self.mode == "sync":
-            return {"after": dict(new), "full_sync": True}
-        return push_mode_args(self.tree, new, renames)
-
-    def plan(
-        self, *new_files: NotesFile, renames: Mapping[str, str] | None = None, **kw: Any
-    ) -> Plan:
-        """Plan the change to ``new_files`` without applying it."""
-        return self.repo.plan(
-            commit=f"commit{self.pushes + 1}", **self.args(files(*new_files), renames), **kw
-        )
-
-    def step(
-        self, *new_files: NotesFile, renames: Mapping[str, str] | None = None, **kw: Any
-    ) -> Plan:
-        """Plan and apply the change to a tree of ``new_files``; the replan must be empty."""
-        new = files(*new_files)
-        args = self.args(new, renames)
-        self.pushes += 1
-        commit = f"commit{self.pushes}"
-        plan = self.repo.plan(commit=commit, **args, **kw)
-        self.repo.apply(plan)
-        again = self.repo.plan(commit=commit, **args, **kw)
-        assert _effective_writes(self.repo, again) == 0, again.summary_lines()
-        # Only what no marker can record may come again, for the executor to skip by its tag:
-        # comments on issues that linked items point at, and the cap's commit comment.
-        assert all(_unrecordable(a) for a in again.actions), again.summary_lines()
-        self.tree = new
-        return plan
-
-
-def _unrecordable(action: object) -> bool:
-    if isinstance(action, CommitComment):
-        return True
-    return isinstance(action, CommentOnIssue) and action.dedupe_tag.startswith("linked:")
-
-
-def _effective_writes(repo: FakeRepo, plan: Plan) -> int:
-    """How many writes ``plan`` would make on (a copy of) ``repo``."""
-    copy = repo.clone()
-    before = copy.writes
-    copy.apply(plan)
-    return copy.writes - before
-
-
-@pytest.fixture(params=["push", "sync"])
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 # --- new items ---------------------------------------------------------------------------------

@@ -13,6 +13,8 @@ from copy import deepcopy
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import pytest
+
 from bot.actions import (
     Action,
     AddAssignees,
@@ -242,6 +244,69 @@ def push_mode_args(
             if path in new:
                 after[path] = new[path]
     return {"before": before, "after": after, "renames": renames}
+
+
+@pytest.fixture(params=["push", "sync"])
+def mode(request: pytest.FixtureRequest) -> str:
+    """Run a test in push mode and in full-sync mode."""
+    return str(request.param)
+
+
+class Notes:
+    """A notes tree evolving push by push, planned as ``mode`` sees it."""
+
+    def __init__(self, mode: str, repo: FakeRepo | None = None) -> None:
+        self.mode = mode
+        self.repo = repo or FakeRepo()
+        self.tree: dict[str, NotesFile] = {}
+        self.pushes = 0
+
+    def args(
+        self, new: Mapping[str, NotesFile], renames: Mapping[str, str] | None
+    ) -> dict[str, Any]:
+        if self.mode == "sync":
+            return {"after": dict(new), "full_sync": True}
+        return push_mode_args(self.tree, new, renames)
+
+    def plan(
+        self, *new_files: NotesFile, renames: Mapping[str, str] | None = None, **kw: Any
+    ) -> Plan:
+        """Plan the change to ``new_files`` without applying it."""
+        return self.repo.plan(
+            commit=f"commit{self.pushes + 1}", **self.args(files(*new_files), renames), **kw
+        )
+
+    def step(
+        self, *new_files: NotesFile, renames: Mapping[str, str] | None = None, **kw: Any
+    ) -> Plan:
+        """Plan and apply the change to a tree of ``new_files``; the replan must be empty."""
+        new = files(*new_files)
+        args = self.args(new, renames)
+        self.pushes += 1
+        commit = f"commit{self.pushes}"
+        plan = self.repo.plan(commit=commit, **args, **kw)
+        self.repo.apply(plan)
+        again = self.repo.plan(commit=commit, **args, **kw)
+        assert effective_writes(self.repo, again) == 0, again.summary_lines()
+        # Only what no marker can record may come again, for the executor to skip by its tag:
+        # comments on issues that linked items point at, and the cap's commit comment.
+        assert all(_unrecordable(a) for a in again.actions), again.summary_lines()
+        self.tree = new
+        return plan
+
+
+def _unrecordable(action: object) -> bool:
+    if isinstance(action, CommitComment):
+        return True
+    return isinstance(action, CommentOnIssue) and action.dedupe_tag.startswith("linked:")
+
+
+def effective_writes(repo: FakeRepo, plan: Plan) -> int:
+    """How many writes ``plan`` would make on (a copy of) ``repo``."""
+    copy = repo.clone()
+    before = copy.writes
+    copy.apply(plan)
+    return copy.writes - before
 
 
 # --- the support's own tests -------------------------------------------------------------------
