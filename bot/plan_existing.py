@@ -172,7 +172,7 @@ def reconcile_issue(
     if (where.later and (where.live_seen or marker.removed)) or back:
         for path in where.later or where.present_seen:
             targets.extend(view.occurrences_in(path, all_keys)[:1])
-    carry = _carry(ctx, issue, marker, targets, latest_done, change)
+    carry = _carry(ctx, issue, marker, targets, latest_done, change, back=back)
     if carry is None and latest:
         _done_transition(ctx, issue, marker, latest, bool(latest_done), change)
     final_open = change.state == "open" or (change.state is None and issue.is_open)
@@ -237,6 +237,8 @@ def _carry(
     targets: Sequence[Occurrence],
     latest_done: bool | None,
     change: _Change,
+    *,
+    back: bool,
 ) -> CarryOver | None:
     """An item that came up in another meeting (or came back): one comment, maybe a reopen."""
     if not targets:
@@ -250,7 +252,9 @@ def _carry(
     reopen = (
         not issue.is_open and issue.state_reason == "completed" and ctx.settings.reopen_carried_over
     )
-    tag = "carried:" + short_hash(*(t.item.path for t in targets))
+    paths = [t.item.path for t in targets]
+    # a file is carried into once; coming back can happen again, so that tag names the commit
+    tag = "back:" + short_hash(ctx.commit, *paths) if back else "carried:" + short_hash(*paths)
     body = plan_texts.carried_over(
         target.item,
         target.meeting,
@@ -259,6 +263,7 @@ def _carry(
         repo=ctx.repo,
         commit=ctx.commit,
         tag=tag,
+        back=back,
     )
     change.comments.append(CommentOnIssue(issue.number, body, tag, "carried over"))
     change.done = False

@@ -38,10 +38,15 @@ def carried_over(
     repo: str,
     commit: str,
     tag: str,
+    back: bool = False,
 ) -> str:
-    """The comment on an issue whose item came up again in another meeting's notes."""
+    """The comment on an issue whose item came up again in another meeting's notes (or, with
+    ``back``, came back to notes it had been removed from)."""
     where = _line_link(item, server_url=server_url, repo=repo, commit=commit)
-    text = f"Carried over to {_meeting(meeting)}: {where}."
+    if back:
+        text = f"Back in the notes of {_meeting(meeting)}: {where}."
+    else:
+        text = f"Carried over to {_meeting(meeting)}: {where}."
     if reopened:
         text += "\n\nReopening: the item is not done there."
     return _with_tag(text, tag)

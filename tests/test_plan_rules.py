@@ -459,6 +459,17 @@ def test_a_closed_issue_gets_no_removal_comment(mode: str) -> None:
     assert plan.comments == () and [u.state for u in plan.updates] == [None]
 
 
+def test_a_removed_item_that_comes_back_to_its_file_says_so_each_time(mode: str) -> None:
+    scenario = Notes(mode)
+    scenario.step(notes(M1, item("Fix CI")))
+    for _ in range(2):
+        scenario.step(notes(M1))
+        plan = scenario.step(notes(M1, item("Fix CI")))
+        [comment] = plan.comments
+        assert comment.body.startswith("Back in the notes of")
+    assert len(scenario.repo.comments[1]) == 4  # removed, back, removed, back
+
+
 def test_a_removed_item_that_comes_back_is_a_carry_over(mode: str) -> None:
     scenario = Notes(mode)
     scenario.step(notes(M1, item("Fix CI")))
