@@ -22,6 +22,7 @@ from bot.issue_body import (
     comment_tags,
     copied_text,
     generated_part,
+    issue_title,
     item_digest,
     neutralise_mentions,
     new_issue_body,
@@ -368,6 +369,13 @@ def test_digest_ignores_line_and_commit_but_not_content() -> None:
     assert item_digest(item("Fix CI", owners=["Al"]), MEETING, ("action-item",), ()) != base
     assert item_digest(todo, MEETING, ("action-item",), ("bob",)) != base
     assert item_digest(todo, Meeting("Other"), ("action-item",), ()) != base
+
+
+def test_a_title_is_one_line_cut_to_what_github_accepts() -> None:
+    title = issue_title(item("Ask  @alice\nabout it"))
+    assert title == "Ask @alice about it"  # GitHub notifies nobody from a title
+    long = issue_title(item("x" * 300))
+    assert len(long) == 256 and long.endswith("…")
 
 
 def test_permalink_quotes_the_path() -> None:
