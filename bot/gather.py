@@ -37,6 +37,7 @@ class NotesChanges:
     ]  # notes files to read at the base (modified, removed, renamed-from)
     after_paths: tuple[str, ...]  # notes files to read at the head (added, modified, renamed-to)
     renames: Mapping[str, str] = field(default_factory=dict)
+    departed_paths: tuple[str, ...] = ()  # Markdown outside the notes that text may move from
 
     @property
     def is_empty(self) -> bool:
@@ -66,14 +67,21 @@ async def load_repo_settings(gh: GitHubClient, repo: str, ref: str) -> Settings:
     return load_settings(text, SETTINGS_PATH)
 
 
+def _is_markdown(path: str) -> bool:
+    return path.lower().endswith((".md", ".markdown"))
+
+
 def notes_changes(files: Iterable[Mapping[str, object]], settings: Settings) -> NotesChanges:
     """Sort a compare's ``files`` into the notes to read before and after.
 
     A rename counts when either name is a notes file: notes moved out of the notes folders
-    are removed notes, notes moved in are added ones.
+    are removed notes, notes moved in are added ones. Markdown files outside the notes that
+    were removed or moved into the notes are read at the base too (``departed_paths``), so
+    that text folded from them into notes counts as moved, not new.
     """
     before: list[str] = []
     after: list[str] = []
+    departed: list[str] = []
     renames: dict[str, str] = {}
     for entry in files:
         status = str(entry.get("status", ""))
@@ -88,14 +96,24 @@ def notes_changes(files: Iterable[Mapping[str, object]], settings: Settings) -> 
                 after.append(name)
             if old_is_notes and new_is_notes:
                 renames[previous] = name
+            elif new_is_notes and _is_markdown(previous):
+                departed.append(previous)
+                renames[previous] = name
             continue
         if not is_notes_path(name, settings):
+            if status == "removed" and _is_markdown(name):
+                departed.append(name)
             continue
         if status in ("modified", "changed", "removed"):
             before.append(name)
         if status in ("added", "modified", "changed", "copied"):
             after.append(name)
-    return NotesChanges(tuple(sorted(set(before))), tuple(sorted(set(after))), renames)
+    return NotesChanges(
+        tuple(sorted(set(before))),
+        tuple(sorted(set(after))),
+        renames,
+        tuple(sorted(set(departed))),
+    )
 
 
 async def read_notes_files(
@@ -166,6 +184,9 @@ async def plan_push(
     if changes.is_empty:
         return None
     before, warnings_before = await read_notes_files(gh, repo, changes.before_paths, base, settings)
+    # Their warnings are not about notes, so they are not reported.
+    departed, _ = await read_notes_files(gh, repo, changes.departed_paths, base, settings)
+    before.update(departed)
     after, warnings_after = await read_notes_files(gh, repo, changes.after_paths, head, settings)
     issues = await issue_states(gh, repo, bot_login)
     assignable = await assignability(gh, repo, logins_to_check(after))

@@ -47,6 +47,15 @@ class NotesView:
         self._before = before
         self._previous_name = {new: old for old, new in renames.items()}
         self._known = {*before, *after, *renames, *renames.values()}
+        # Text that left a file the push removed (or renamed away) and turns up elsewhere moved;
+        # it is not new. Such files may lie outside the notes globs: a push that folds old
+        # reports into a notes archive files nothing.
+        self._departed: set[str] = {
+            item.key
+            for path, notes in before.items()
+            if path not in after and renames.get(path) not in after
+            for item in notes.items
+        }
         # key -> path -> occurrences in line order; paths in path order
         self._by_key: dict[str, dict[str, list[Occurrence]]] = {}
         for path in sorted(after):
@@ -99,8 +108,13 @@ class NotesView:
         return {i.key for i in notes.items} if notes is not None else set()
 
     def is_new_in(self, key: str, path: str) -> bool:
-        """Whether the push brought ``key`` into ``path`` (always true in full-sync mode)."""
-        return self.full_sync or key not in self.before_keys(path)
+        """Whether the push brought ``key`` into ``path`` (always true in full-sync mode).
+
+        Not when the text moved: it was in the file before, or in a file the push removed.
+        """
+        if self.full_sync:
+            return True
+        return key not in self.before_keys(path) and key not in self._departed
 
     def changed_files(self) -> Iterator[tuple[str, NotesFile, NotesFile]]:
         """Visible files with a previous version: (path, before, after), in path order."""

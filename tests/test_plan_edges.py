@@ -9,6 +9,7 @@ from test_plan_support import mode as mode  # the fixture, for every test here
 
 from bot.actions import AddLabels, CommentOnIssue, CreateIssue, UpdateIssue
 from bot.issue_body import IssueMarker, parse_marker, with_marker
+from bot.items import NotesFile
 from bot.plan import FROM_SETTINGS, Plan, logins_to_check, plan_changes
 from bot.plan_issues import IssueState
 from bot.settings import Settings
@@ -213,3 +214,47 @@ def test_items_keep_their_own_meeting_in_the_body(mode: str) -> None:
     titled = replace(notes(M1, item("Fix CI")), meeting=notes(M1).meeting.__class__("Infra sync"))
     plan = scenario.step(titled)
     assert "**Infra sync**" in plan.creates[0].body
+
+
+# --- text moved out of a removed file is not new -------------------------------------------------
+
+
+def _push(before: list[NotesFile], after: list[NotesFile], renames: dict[str, str]) -> Plan:
+    return plan_changes(
+        before=files(*before),
+        after=files(*after),
+        renames=renames,
+        issues=[],
+        settings=Settings(),
+        assignable={},
+        repo=REPO,
+        commit="c" * 40,
+    )
+
+
+def test_items_folded_from_a_removed_file_into_an_archive_are_not_new() -> None:
+    old_report = "docs/weekly-reports/2017-12-04.md"  # outside the notes globs; gather reads it
+    plan = _push(
+        [notes(old_report, item("Write the blog post"))],
+        [notes(ARCHIVE, item("Write the blog post"), item("Brand new thing", line=9))],
+        {},
+    )
+    assert [c.title for c in plan.creates] == ["Brand new thing"]
+
+
+def test_items_of_a_file_moved_into_the_notes_are_not_new() -> None:
+    old, new = "docs/weekly-reports/2018-01-04.md", "docs/meetings/2018-01-04.md"
+    plan = _push(
+        [notes(old, item("Invite the speakers"))],
+        [notes(new, item("Invite the speakers"))],
+        {old: new},
+    )
+    assert plan.creates == ()
+
+
+def test_an_item_in_a_file_that_stays_is_still_new_elsewhere() -> None:
+    kept = "meetings/2024-01-10.md"
+    plan = _push(
+        [notes(kept, item("Fix CI"))], [notes(kept, item("Fix CI")), notes(M2, item("Other"))], {}
+    )
+    assert [c.title for c in plan.creates] == ["Other"]

@@ -134,6 +134,9 @@ class PushRecord:
     message: str
     files: int
     change: PushChange
+    #: The commits the push went from and to.
+    before: str = ""
+    after: str = ""
     reads: int = 0
     not_modified: int = 0
     writes: list[tuple[str, str, Any]] = field(default_factory=list)
@@ -186,7 +189,9 @@ class Replay:
                 renames=change.renames,
                 message=entry.get("message") or "Update notes",
             )
-            record = PushRecord(index, str(entry.get("message", "")), len(entry["files"]), change)
+            record = PushRecord(
+                index, str(entry.get("message", "")), len(entry["files"]), change, before, after
+            )
             start = len(self.fake.requests)
             began = time.perf_counter()
             await self._deliver(before, after)
@@ -293,12 +298,27 @@ async def test_renamed_notes_files_only_move_their_links(replay: Replay) -> None
     assert [(r.index, r.notifying_writes) for r in renaming if r.notifying_writes] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="planner: the rename push adds docs/meetings/weekly-reports/archive.md, which gathers "
-    "old weekly reports; 2 of its items were never in a notes file (they came from "
-    "docs/weekly-reports/*_weekly_report.md, outside the notes globs), so they are filed as new",
-)
-async def test_the_75_file_rename_comments_on_nothing_and_files_nothing(replay: Replay) -> None:
+async def test_the_75_file_rename_neither_comments_nor_refiles(replay: Replay) -> None:
+    """The reorganisation push: renamed files' issues get link edits only, nobody gets a comment,
+    and nothing already in the notes is filed again."""
+    (rename,) = [r for r in replay.records if len(r.change.notes_renames) >= 60]
+    assert not [w for w in rename.notifying_writes if w[1].endswith("/comments")]
+    edited = {int(p.split("/")[1]) for m, p, _ in rename.writes if m == "PATCH"}
+    assert len(edited) > 30  # the issues of the renamed files followed them
+    tree = replay.repo.files_at(rename.before)
+    notes = [p for p in tree if is_notes_path(p, DEFAULT_SETTINGS)]
+    known = {
+        key
+        for p in notes
+        for key in (i.key for i in parse_notes(tree[p], p, DEFAULT_SETTINGS).items)
+    }
+    for method, path, body in rename.writes:
+        if (method, path) == ("POST", "issues"):
+            marker = parse_marker(body["body"])
+            assert marker is not None and marker.key not in known, marker
+            assert marker.path not in rename.change.notes_renames.values(), marker
+
+
+async def test_the_75_file_rename_files_nothing(replay: Replay) -> None:
     (rename,) = [r for r in replay.records if len(r.change.notes_renames) >= 60]
     assert rename.notifying_writes == [], rename.notifying_writes
