@@ -5,8 +5,10 @@ request's head into the preview; :func:`render_merged` turns the preview's hidde
 the bot's issues into the after-merge note that links the issues actually filed.
 
 The text names no commit and no line number, so a push to the pull request that changes no
-action item renders the same text and costs no edit. Nothing in it notifies anyone: text from
-the notes is copied inert, and logins are written ``@<!-- -->login``.
+action item renders the same text and costs no edit. Nothing in it notifies anyone: the pieces
+(text from the notes, logins as ``@login``) are copied as they are and the whole visible text is
+neutralised once, as GitHub will read it, so a backtick in one piece cannot pair with one in
+another and leave a mention live.
 """
 
 from __future__ import annotations
@@ -27,10 +29,10 @@ from bot.actions import (
     UpdateIssue,
 )
 from bot.issue_body import (
+    block_text,
     code_span,
     comment_tag,
     comment_tags,
-    copied_text,
     generated_part,
     neutralise_mentions,
 )
@@ -197,7 +199,7 @@ def render_unchanged() -> str:
 
 def render_settings_problems(problems: Sequence[str]) -> str:
     """The preview when the pull request's settings file has problems."""
-    listed = "\n".join(f"- {copied_text(p)}" for p in problems)
+    listed = "\n".join(f"- {block_text(p)}" for p in problems)
     sections = [
         HEADING,
         f"`{SETTINGS_PATH}` in this pull request has problems, so after merging "
@@ -209,16 +211,18 @@ def render_settings_problems(problems: Sequence[str]) -> str:
 
 
 def _finish(sections: Sequence[str], state: PreviewState) -> str:
+    # The one place mentions are neutralised. The hidden lines are added after: their JSON
+    # already escapes "<", ">" and "@", and the tag is the bot's own.
     visible = neutralise_mentions("\n\n".join(s for s in sections if s))
     return f"{visible}\n\n{comment_tag(PREVIEW_TAG)}\n{state.to_comment()}\n"
 
 
 def _title(text: str) -> str:
-    return f"“{copied_text(' '.join(text.split()))}”"
+    return f"“{block_text(' '.join(text.split()))}”"
 
 
 def _logins(logins: Iterable[str]) -> str:
-    return ", ".join(f"@<!-- -->{login}" for login in logins)
+    return ", ".join(f"@{login}" for login in logins)  # made inert by _finish
 
 
 def _labels(labels: Iterable[str]) -> str:
@@ -313,7 +317,7 @@ def _action_words(action: Action, issue: IssueState | None) -> list[str]:
         case AddAssignees():
             return ["assign " + _logins(action.logins)]
         case CommentOnIssue():
-            return [f"comment ({copied_text(action.reason)})"]
+            return [f"comment ({block_text(action.reason)})"]
     return []
 
 
@@ -335,9 +339,9 @@ def _existing(actions: Sequence[Action], issues: Mapping[int, IssueState]) -> li
 def _carried(plan: Plan) -> list[str]:
     lines = []
     for carry in plan.carry_overs:
-        meeting = f"**{copied_text(carry.meeting.title)}**"
+        meeting = f"**{block_text(carry.meeting.title)}**"
         if carry.meeting.date:
-            meeting += f" ({copied_text(carry.meeting.date)})"
+            meeting += f" ({block_text(carry.meeting.date)})"
         line = (
             f"- {_title(carry.title)} (#{carry.number}), now in {meeting}, "
             f"{code_span(carry.item.path)}"
@@ -353,7 +357,7 @@ def _carried(plan: Plan) -> list[str]:
 def _unresolved(plan: Plan) -> list[str]:
     lines = [
         f"- {_title(u.item.title)} in {code_span(u.item.path)}: "
-        + ", ".join(copied_text(name) for name in u.names)
+        + ", ".join(block_text(name) for name in u.names)
         for u in plan.unresolved
     ]
     heading = f"**Owners who resolve to nobody, or to several people**: {ROLL_CALL_FIX}."
@@ -369,7 +373,7 @@ def _unassignable(plan: Plan) -> list[str]:
 
 
 def _warnings(warnings: Sequence[str]) -> list[str]:
-    lines = [f"- {copied_text(w)}" for w in warnings]
+    lines = [f"- {block_text(w)}" for w in warnings]
     return _section("**Notes the bot could not read in full**", lines)
 
 

@@ -144,7 +144,7 @@ async def test_opened_posts_one_preview_and_files_nothing(
     assert TAG in comment["body"]
     assert "**Open 2 issues**" in comment["body"]
     assert "“write the release notes”" in comment["body"]
-    assert "assigned to @<!-- -->alice" in comment["body"]
+    assert "assigned to @&#8203;alice" in comment["body"]
     assert bot_issues(repo) == {}
 
     # The same delivery again (say, a reopen) finds the comment and leaves it alone.

@@ -6,8 +6,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import replace
 
+from test_issue_body import notified
+
 from bot.actions import CreateIssue
-from bot.issue_body import comment_tags, parse_marker, with_marker
+from bot.issue_body import comment_tags, neutralise_mentions, parse_marker, with_marker
 from bot.notes import read_notes
 from bot.plan import IssueState, Plan, plan_changes
 from bot.preview import (
@@ -121,12 +123,12 @@ def test_new_items_list_title_assignees_and_labels_without_notifying_anyone() ->
     text = visible(body)
     assert "**Open 3 issues**" in text
     assert "“write the release notes” from `meetings/2024-05-01.md`" in text
-    assert "assigned to @<!-- -->alice; labelled `action-item`" in text
+    assert "assigned to @&#8203;alice; labelled `action-item`" in text
     # Owners who resolve to nobody, and logins GitHub refuses, are named with their fix.
     assert "fix the flaky CI job" in text and ": Carol" in text
     assert "`people` in `.github/meeting-todo-bot.yml`" in text
     assert "roll call" in text
-    assert "@<!-- -->zed" in text and "will not assign" in text
+    assert "@&#8203;zed" in text and "will not assign" in text
     assert live_mentions(text) == [], text
     assert PREVIEW_TAG in comment_tags(body)
 
@@ -154,6 +156,51 @@ def test_changes_to_existing_issues_one_line_each_with_the_issue_title() -> None
     assert "**Carried over from earlier meetings**" in text
     assert "(#8), now in **Weekly sync** (2024-05-08), `meetings/2024-05-08.md`" in text
     assert "**Open" not in text
+
+
+BACKTICK_TITLE_MEETING = """\
+# Weekly sync
+
+## Actions
+- AI(Alice): ship `it
+"""
+
+MENTION_IN_CODE_MEETING = """\
+---
+title: "`@dave` sync"
+date: 2024-05-08
+---
+# Weekly sync
+
+## Actions
+- AI(Alice): ship `it
+"""
+
+
+def test_a_backtick_in_one_piece_cannot_pair_with_another_to_free_a_mention() -> None:
+    meeting_title = "`@dave` sync"
+    # On its own the meeting title's mention is code: neutralising it piece by piece keeps it.
+    assert neutralise_mentions(meeting_title) == meeting_title
+    first = plan_of({M1: BACKTICK_TITLE_MEETING})
+    issues = filed(first, first_number=8)
+    plan = plan_of({M2: MENTION_IN_CODE_MEETING}, issues=issues, commit="b" * 40)
+    text = visible(render_preview(plan, issues={i.number: i for i in issues}))
+    line = next(line for line in text.splitlines() if "(#8), now in" in line)
+    # The item title's lone backtick pairs with the meeting title's first one: "@dave" is text.
+    assert line.startswith("- “ship `it” (#8), now in **`@")
+    assert notified(line.replace("&#8203;", "")) == ["dave", "dave"]
+    assert notified(text) == []
+
+
+def test_a_mention_the_whole_line_puts_in_code_is_shown_as_written() -> None:
+    # Piece by piece "@dave" would be neutralised, and the entity then shown inside code.
+    notes = MENTION_IN_CODE_MEETING.replace('"`@dave` sync"', '"ask @dave` sync"')
+    first = plan_of({M1: BACKTICK_TITLE_MEETING})
+    issues = filed(first, first_number=8)
+    plan = plan_of({M2: notes}, issues=issues, commit="b" * 40)
+    text = visible(render_preview(plan, issues={i.number: i for i in issues}))
+    assert "“ship `it” (#8), now in **ask @dave` sync**" in text
+    assert notified(text) == []
 
 
 def test_a_bookkeeping_only_update_is_not_called_a_text_change() -> None:
