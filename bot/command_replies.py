@@ -2,7 +2,8 @@
 
 Pure text. Like Prow: a +1 reaction when every command in a comment ran; otherwise a
 confused reaction and one reply quoting each command that did not run, with the
-reason. No reply may notify anyone: every ``@mention`` outside code is neutralised.
+reason. No reply may notify anyone: every ``@mention`` outside code is neutralised
+(:func:`bot.issue_body.neutralise_mentions`).
 """
 
 from __future__ import annotations
@@ -14,39 +15,22 @@ from typing import Literal
 
 from bot.command_policy import who_may
 from bot.commands import VERBS, verbs_for
+from bot.issue_body import neutralise_mentions
 
 Reaction = Literal["+1", "confused"]
 
-# GitHub links "@name" only after a character that is not a letter, digit or underscore.
-_MENTION = re.compile(r"(?<![A-Za-z0-9_])@(?=[A-Za-z0-9])")
-# A backtick run not after a backtick or a backslash, up to the next run of the same length.
-_CODE_SPAN = re.compile(r"(?<![`\\])(`+)(?!`).*?(?<!`)\1(?!`)", re.DOTALL)
 _MARKDOWN_PUNCTUATION = re.compile(r"([!\"#$%&'()*+,\-./:;<=>?\[\\\]^_`{|}~])")
 
 
-def neutralise_mentions(markdown: str) -> str:
-    """``markdown`` with each ``@mention`` outside code spans made inert (``@<!-- -->name``).
-
-    It renders the same, but GitHub links and notifies nobody.
-    """
-    pieces: list[str] = []
-    position = 0
-    for span in _CODE_SPAN.finditer(markdown):
-        pieces.append(_MENTION.sub("@<!-- -->", markdown[position : span.start()]))
-        pieces.append(span.group())
-        position = span.end()
-    pieces.append(_MENTION.sub("@<!-- -->", markdown[position:]))
-    return "".join(pieces)
+def _escaped_quote(text: str) -> str:
+    # Escaping every punctuation mark but "@" leaves no code span, emphasis or HTML of the
+    # author's: the quote shows the line literally. Its mentions are still live.
+    return "> " + _MARKDOWN_PUNCTUATION.sub(r"\\\1", " ".join(text.split()))
 
 
 def quote_command(text: str) -> str:
-    """A command line as a Markdown quote block that shows it literally and pings nobody.
-
-    Escaping every punctuation mark but ``@`` leaves no code span, emphasis or HTML of
-    the author's, so the only HTML in the quote is the mention-breaking comment.
-    """
-    escaped = _MARKDOWN_PUNCTUATION.sub(r"\\\1", " ".join(text.split()))
-    return "> " + _MENTION.sub("@<!-- -->", escaped)
+    """A command line as a Markdown quote block that shows it literally and pings nobody."""
+    return neutralise_mentions(_escaped_quote(text))
 
 
 def help_text(on_pull_request: bool) -> str:
@@ -87,9 +71,10 @@ def failure_reply(failures: Sequence[tuple[str, str]]) -> str:
     )
     parts = [heading]
     for text, reason in failures:
-        parts += [quote_command(text), neutralise_mentions(reason)]
+        parts += [_escaped_quote(text), reason]
     parts.append("`/todo help` lists the commands and who may run them.")
-    return "\n\n".join(parts)
+    # Neutralised once, as GitHub reads the whole reply.
+    return neutralise_mentions("\n\n".join(parts))
 
 
 def not_allowed_reply(denials: Sequence[tuple[str, str]]) -> str:
@@ -101,8 +86,8 @@ def not_allowed_reply(denials: Sequence[tuple[str, str]]) -> str:
     if not denials:
         raise ValueError("not_allowed_reply needs at least one denial")
     reasons = list(dict.fromkeys(reason for _, reason in denials))
-    sentences = [neutralise_mentions(reason[:1].upper() + reason[1:]) + "." for reason in reasons]
-    return "Sorry, you may not run this here. " + " ".join(sentences)
+    sentences = [reason[:1].upper() + reason[1:] + "." for reason in reasons]
+    return neutralise_mentions("Sorry, you may not run this here. " + " ".join(sentences))
 
 
 @dataclass(frozen=True)

@@ -21,11 +21,11 @@ from bot.command_replies import (
     failure_reply,
     feedback,
     help_text,
-    neutralise_mentions,
     not_allowed_reply,
     quote_command,
 )
 from bot.commands import VERBS, Command, parse_commands, verbs_for
+from bot.issue_body import neutralise_mentions
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
 MAINTAINERS: tuple[Permission, ...] = ("admin", "maintain", "write", "triage")
@@ -202,7 +202,8 @@ def live_mentions(markdown: str) -> list[str]:
 
 
 def quoted_texts(markdown: str) -> list[str]:
-    """The rendered text of each block quote, without HTML comments."""
+    """The rendered text of each block quote as read: without HTML comments, and without the
+    zero-width space after an "@" that makes a mention inert."""
     texts: list[str] = []
     tokens = _MD.parse(markdown)
     for position, token in enumerate(tokens):
@@ -210,7 +211,8 @@ def quoted_texts(markdown: str) -> list[str]:
             inline = tokens[position + 2]
             assert inline.type == "inline"
             children = inline.children or []
-            texts.append("".join(c.content for c in children if c.type == "text"))
+            text = "".join(c.content for c in children if c.type == "text")
+            texts.append(text.replace("@\u200b", "@"))
     return texts
 
 
