@@ -298,27 +298,15 @@ async def test_renamed_notes_files_only_move_their_links(replay: Replay) -> None
     assert [(r.index, r.notifying_writes) for r in renaming if r.notifying_writes] == []
 
 
-async def test_the_75_file_rename_neither_comments_nor_refiles(replay: Replay) -> None:
-    """The reorganisation push: renamed files' issues get link edits only, nobody gets a comment,
-    and nothing already in the notes is filed again."""
-    (rename,) = [r for r in replay.records if len(r.change.notes_renames) >= 60]
-    assert not [w for w in rename.notifying_writes if w[1].endswith("/comments")]
-    edited = {int(p.split("/")[1]) for m, p, _ in rename.writes if m == "PATCH"}
-    assert len(edited) > 30  # the issues of the renamed files followed them
-    tree = replay.repo.files_at(rename.before)
-    notes = [p for p in tree if is_notes_path(p, DEFAULT_SETTINGS)]
-    known = {
-        key
-        for p in notes
-        for key in (i.key for i in parse_notes(tree[p], p, DEFAULT_SETTINGS).items)
-    }
-    for method, path, body in rename.writes:
-        if (method, path) == ("POST", "issues"):
-            marker = parse_marker(body["body"])
-            assert marker is not None and marker.key not in known, marker
-            assert marker.path not in rename.change.notes_renames.values(), marker
-
-
-async def test_the_75_file_rename_files_nothing(replay: Replay) -> None:
+async def test_the_75_file_rename_only_moves_links(replay: Replay) -> None:
+    """The reorganisation push (it also folds old reports, some never notes, into a new archive
+    file): the issues of the renamed files follow them in body edits; nothing is filed and
+    nobody gets a comment."""
     (rename,) = [r for r in replay.records if len(r.change.notes_renames) >= 60]
     assert rename.notifying_writes == [], rename.notifying_writes
+    edited = {int(p.split("/")[1]) for m, p, _ in rename.writes if m == "PATCH"}
+    assert len(edited) > 30
+    for number in edited:
+        marker = parse_marker(replay.repo.issues[number]["body"])
+        assert marker is not None
+        assert marker.path not in rename.change.notes_renames  # no link to an old name is left
