@@ -263,7 +263,9 @@ def _logins(words: list[str]) -> tuple[str, ...]:
             part = part.strip()
             if not part:
                 continue
-            login = part.removeprefix("@")
+            # A command copied from one of the bot's quotes carries the zero-width space that
+            # kept its mention inert there.
+            login = part.removeprefix("@").removeprefix("\u200b")
             if not is_valid_login(login):
                 raise _Malformed(f"{_code(part)} is not a GitHub login")
             logins.setdefault(login.lower(), login)

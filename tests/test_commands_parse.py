@@ -356,3 +356,9 @@ def test_quoting_or_fencing_a_comment_disarms_every_command(body: str) -> None:
     assert issue("\n".join("> " + line for line in lines)) == ([], [])
     fence = "~" * max(3, body.count("~") + 3)
     assert issue(f"{fence}\n" + "\n".join(lines) + f"\n{fence}") == ([], [])
+
+
+def test_a_login_copied_from_a_bot_quote_keeps_working() -> None:
+    commands, errors = parse_commands("/todo assign @\u200bzoe", on_pull_request=False)
+    assert errors == []
+    assert [c.args for c in commands] == [("zoe",)]
