@@ -16,10 +16,9 @@ from urllib.parse import quote
 from bot.actions import Action, CommitComment, CreateIssue
 from bot.commands import Command
 from bot.executor import execute
-from bot.gather import assignability, issue_states, load_repo_settings, read_notes_files
+from bot.gather import load_repo_settings, plan_files
 from bot.github import GitHubClient, GitHubError, repo_api
 from bot.issue_body import IssueMarker, code_span, parse_marker, with_marker
-from bot.plan import logins_to_check, plan_changes
 from bot.preview_sync import PullNotes, link_merged, refresh_preview
 from bot.settings import SettingsError
 
@@ -267,25 +266,19 @@ async def _sync(gh: GitHubClient, env: CommandEnv, issue: TargetIssue) -> str | 
     except SettingsError as exc:
         return "the settings file has problems: " + "; ".join(exc.problems)
     paths = list(dict.fromkeys(p for p in (marker.path, *marker.seen) if p))
-    after, _warnings = await read_notes_files(gh, env.repo, paths, head, settings)
-    issues = await issue_states(gh, env.repo, env.bot_login)
-    assignable = await assignability(gh, env.repo, logins_to_check(after))
     # Every file the item was seen in is read: one that is gone is gone (full-sync mode).
-    plan = plan_changes(
-        before={},
-        after=after,
-        renames={},
-        issues=issues,
+    planned = await plan_files(
+        gh,
+        env.repo,
+        paths,
+        head,
+        bot_login=env.bot_login,
         settings=settings,
-        assignable=assignable,
-        repo=env.repo,
-        commit=head,
         server_url=env.server_url,
-        full_sync=True,
         cap=None,
     )
     result = await execute(
-        gh, env.repo, actions_for_issue(plan.actions, issue.number), bot_login=env.bot_login
+        gh, env.repo, actions_for_issue(planned.plan.actions, issue.number), bot_login=env.bot_login
     )
     _refresh(issue, await gh.get(f"/repos/{env.repo}/issues/{issue.number}"))
     if result.failed:

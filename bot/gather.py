@@ -224,6 +224,34 @@ async def plan_full(
     if settings is None:
         settings = await load_repo_settings(gh, repo, head)
     paths = [p for p in await repo_api.list_tree(gh, repo, head) if is_notes_path(p, settings)]
+    return await plan_files(
+        gh,
+        repo,
+        paths,
+        head,
+        bot_login=bot_login,
+        settings=settings,
+        server_url=server_url,
+        cap=settings.max_new_issues_per_push if capped else None,
+    )
+
+
+async def plan_files(
+    gh: GitHubClient,
+    repo: str,
+    paths: Iterable[str],
+    head: str,
+    *,
+    bot_login: str,
+    settings: Settings,
+    server_url: str,
+    cap: int | None,
+) -> PlanResult:
+    """Plan in full-sync mode against the notes files ``paths`` at ``head``.
+
+    A path that no longer holds notes at ``head`` counts as gone: its items' issues close.
+    ``cap``: the most new issues to file (None: no cap).
+    """
     after, warnings = await read_notes_files(gh, repo, paths, head, settings)
     issues = await issue_states(gh, repo, bot_login)
     assignable = await assignability(gh, repo, logins_to_check(after))
@@ -238,7 +266,7 @@ async def plan_full(
         commit=head,
         server_url=server_url,
         full_sync=True,
-        cap=settings.max_new_issues_per_push if capped else None,
+        cap=cap,
     )
     return PlanResult(plan, settings, len(after), tuple(warnings))
 
@@ -253,6 +281,7 @@ __all__ = [
     "load_repo_settings",
     "notes_changes",
     "parse_notes",
+    "plan_files",
     "plan_full",
     "plan_push",
     "read_notes_files",
