@@ -18,10 +18,11 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from aiohttp import web
 from gidgethub import BadRequest, ValidationFailure
 from gidgethub.routing import Router
-from gidgethub.sansio import Event
+from gidgethub.sansio import Event, validate_event
 
 from bot import __version__
 from bot.config import Config, ConfigError
@@ -60,6 +61,17 @@ class WebhookRejected(Exception):
         self.reason = reason
 
 
+def _is_plain_json(content_type: str | None) -> bool:
+    """``application/json`` in UTF-8: the content type GitHub sends unless told otherwise."""
+    if content_type is None:
+        return False
+    media, _, params = content_type.partition(";")
+    if media.strip().lower() != "application/json":
+        return False
+    charset = params.strip().lower().removeprefix("charset=").strip('"')
+    return charset in ("", "utf-8", "utf8")
+
+
 def parse_delivery(headers: Mapping[str, str], body: bytes, secret: str) -> Event:
     """Verify and decode a delivery; raise :class:`WebhookRejected` with the status to answer.
 
@@ -67,7 +79,10 @@ def parse_delivery(headers: Mapping[str, str], body: bytes, secret: str) -> Even
     ``headers`` must look names up case-insensitively (aiohttp's do).
     """
     try:
-        event = Event.from_http(headers, body, secret=secret)
+        if _is_plain_json(headers.get("content-type")):
+            event = _parse_json_delivery(headers, body, secret)
+        else:
+            event = Event.from_http(headers, body, secret=secret)
     except ValidationFailure as exc:
         raise WebhookRejected(401, f"signature: {exc}") from exc
     except BadRequest as exc:
@@ -75,6 +90,8 @@ def parse_delivery(headers: Mapping[str, str], body: bytes, secret: str) -> Even
         if isinstance(exc.__cause__, UnicodeDecodeError | json.JSONDecodeError):
             raise WebhookRejected(400, "body is not JSON") from exc
         raise WebhookRejected(400, "content-type must be application/json") from exc
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise WebhookRejected(400, "body is not JSON") from exc
     except KeyError as exc:
         raise WebhookRejected(400, f"missing header {exc.args[0]}") from exc
     if not isinstance(event.data, dict):
@@ -82,6 +99,18 @@ def parse_delivery(headers: Mapping[str, str], body: bytes, secret: str) -> Even
     if not event.event or not event.delivery_id:
         raise WebhookRejected(400, "empty X-GitHub-Event or X-GitHub-Delivery")
     return event
+
+
+def _parse_json_delivery(headers: Mapping[str, str], body: bytes, secret: str) -> Event:
+    """What ``Event.from_http`` does for a JSON body, with gidgethub's own signature check,
+    but parsed by orjson: the standard library's parser was half of the server's time per
+    delivery (a 25 KB push), and the answer waits for it."""
+    signature = headers.get("x-hub-signature-256", headers.get("x-hub-signature"))
+    if signature is None:
+        raise ValidationFailure("signature is missing")
+    validate_event(body, signature=signature, secret=secret)
+    data = orjson.loads(body) if body else None
+    return Event(data, event=headers["x-github-event"], delivery_id=headers["x-github-delivery"])
 
 
 def ordering_key(data: Mapping[str, Any]) -> str:
