@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from bot_process import BotProcess, start_bot
+from bot_process import BotProcess
+from e2e_support import app_bot, assert_contract_kept, deliver_and_wait, installed_repo
 from fake_github import FakeGitHub, FakeRepo
-from fake_github.fixture import violation_report
 from fake_github.tracker import create_label
 from fake_github.webhooks import issue_comment_payload, pull_request_payload, push_payload
 
@@ -71,44 +71,27 @@ def fake() -> Iterator[FakeGitHub]:
 async def bot(
     fake: FakeGitHub, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[BotProcess]:
-    process = await start_bot(
-        Path(tmp_path_factory.mktemp("commands-bot")),
-        api_url=fake.url,
-        token=None,
-        app_id=str(fake.app_id),
-        private_key=fake.private_key_pem,
-        env={"GITHUB_MUTATION_INTERVAL": "0"},
-    )
-    yield process
-    assert await process.stop() == 0
+    async with app_bot(fake, Path(tmp_path_factory.mktemp("commands-bot"))) as process:
+        yield process
 
 
 @pytest.fixture(autouse=True)
 def contract_kept(fake: FakeGitHub) -> Iterator[None]:
     yield
-    found = fake.clear_violations()
-    assert not found, violation_report(found)
+    assert_contract_kept(fake)
 
 
 _repos = iter(range(1, 1000))
 
 
 async def deliver(bot: BotProcess, event: str, payload: dict[str, Any]) -> None:
-    before = (await bot.health()).body["failed"]
-    answer = await bot.deliver(event, payload)
-    assert answer.status in (200, 202), answer
-    counters = await bot.wait_idle()
-    assert counters["failed"] == before, bot.stderr()[-3000:]
+    await deliver_and_wait(bot, event, payload, accepted=(200, 202))
 
 
 async def filed_repo(bot: BotProcess, fake: FakeGitHub) -> tuple[FakeRepo, dict[str, int]]:
     """A repository whose notes the bot has filed as issues; their numbers by title."""
     n = next(_repos)
-    # One installation per repository: a token reaches the repositories its installation had
-    # when it was minted, and the server keeps its tokens for the whole module.
-    repo = fake.add_repo(f"acme/team-{n}", files={M1: NOTES}, installation_id=200 + n)
-    for login, role in ROLES.items():
-        repo.set_permission(login, role)
+    repo = installed_repo(fake, f"acme/team-{n}", {M1: NOTES}, 200 + n, ROLES)
     repo.add_assignable("ann")  # an organisation member: assignable, but only read access
     with fake.lock:
         for name in ("docs", "good first issue", "help-wanted"):

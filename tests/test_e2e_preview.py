@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from bot_process import BotProcess, start_bot
+from bot_process import BotProcess
+from e2e_support import app_bot, assert_contract_kept, deliver_and_wait, installed_repo
 from fake_github import FakeGitHub, FakeRepo
-from fake_github.fixture import violation_report
 from fake_github.webhooks import issue_comment_payload, pull_request_payload, push_payload
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -23,6 +23,8 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 M1 = "meetings/2024-05-01.md"
 M2 = "meetings/2024-05-08.md"
 TAG = "<!-- meeting-todo-bot:preview -->"
+#: The role each login has on every test repository.
+WRITERS = {"alice": "write", "bob": "write"}
 
 FIRST = """\
 ---
@@ -72,46 +74,27 @@ def fake() -> Iterator[FakeGitHub]:
 async def bot(
     fake: FakeGitHub, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[BotProcess]:
-    process = await start_bot(
-        Path(tmp_path_factory.mktemp("preview-bot")),
-        api_url=fake.url,
-        token=None,
-        app_id=str(fake.app_id),
-        private_key=fake.private_key_pem,
-        env={"GITHUB_MUTATION_INTERVAL": "0"},
-    )
-    yield process
-    assert await process.stop() == 0
+    async with app_bot(fake, Path(tmp_path_factory.mktemp("preview-bot"))) as process:
+        yield process
 
 
 @pytest.fixture(autouse=True)
 def contract_kept(fake: FakeGitHub) -> Iterator[None]:
     yield
-    found = fake.clear_violations()
-    assert not found, violation_report(found)
+    assert_contract_kept(fake)
 
 
 _repos = iter(range(1, 1000))
 
 
 def new_repo(fake: FakeGitHub, files: dict[str, str] | None = None) -> FakeRepo:
-    # One installation per repository: a token reaches the repositories its installation had
-    # when it was minted, and the server keeps its tokens for the whole module.
     n = next(_repos)
-    repo = fake.add_repo(
-        f"acme/notes-{n}", files=files or {"README.md": "# Notes\n"}, installation_id=100 + n
-    )
-    repo.set_permission("alice", "write")
-    repo.set_permission("bob", "write")
-    return repo
+    files = files or {"README.md": "# Notes\n"}
+    return installed_repo(fake, f"acme/notes-{n}", files, 100 + n, WRITERS)
 
 
 async def deliver(bot: BotProcess, event: str, payload: dict[str, Any]) -> None:
-    before = (await bot.health()).body["failed"]
-    answer = await bot.deliver(event, payload)
-    assert answer.status == 202, answer
-    counters = await bot.wait_idle()
-    assert counters["failed"] == before, bot.stderr()[-3000:]
+    await deliver_and_wait(bot, event, payload)
 
 
 def writes_since(fake: FakeGitHub, start: int, repo: FakeRepo) -> list[tuple[str, str]]:

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
-from bot_process import BotProcess, start_bot
+from bot_process import BotProcess
+from e2e_support import app_bot, assert_contract_kept, deliver_and_wait, installed_repo
 from fake_github import PASS_THROUGH, FakeGitHub, FakeRepo
-from fake_github.fixture import violation_report
 from fake_github.limits import SECONDARY_LIMIT_DOCS, SECONDARY_LIMIT_MESSAGE
 from fake_github.webhooks import push_payload
 
@@ -84,28 +84,19 @@ def fake() -> Iterator[FakeGitHub]:
 async def bot(
     fake: FakeGitHub, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[BotProcess]:
-    process = await start_bot(
-        Path(tmp_path_factory.mktemp("push-bot")),
-        api_url=fake.url,
-        token=None,
-        app_id=str(fake.app_id),
-        private_key=fake.private_key_pem,
-        env={
-            "GITHUB_MUTATION_INTERVAL": "0",
-            "GITHUB_RETRY_BACKOFF_SCALE": "0.01",
-            # short, so that the test of a write answered too late runs fast
-            "GITHUB_REQUEST_TIMEOUT": "2",
-        },
-    )
-    yield process
-    assert await process.stop() == 0
+    env = {
+        "GITHUB_RETRY_BACKOFF_SCALE": "0.01",
+        # short, so that the test of a write answered too late runs fast
+        "GITHUB_REQUEST_TIMEOUT": "2",
+    }
+    async with app_bot(fake, Path(tmp_path_factory.mktemp("push-bot")), env) as process:
+        yield process
 
 
 @pytest.fixture(autouse=True)
 def contract_kept(fake: FakeGitHub) -> Iterator[None]:
     yield
-    found = fake.clear_violations()
-    assert not found, violation_report(found)
+    assert_contract_kept(fake)
 
 
 _numbers = iter(range(1, 10_000))
@@ -114,11 +105,10 @@ _numbers = iter(range(1, 10_000))
 def new_repo(fake: FakeGitHub, files: dict[str, str] | None = None) -> FakeRepo:
     """A repository with its own installation (the server keeps its tokens for the module)."""
     n = next(_numbers)
-    repo = fake.add_repo(
-        f"infra/notes-{n}", files=files or {"README.md": "# Notes\n"}, installation_id=500 + n
+    files = files or {"README.md": "# Notes\n"}
+    repo = installed_repo(
+        fake, f"infra/notes-{n}", files, 500 + n, {"priya": "write", "tomas": "triage"}
     )
-    repo.set_permission("priya", "write")
-    repo.set_permission("tomas", "triage")
     fake.add_user("wenli")  # a real account without a role: GitHub refuses to assign it
     return repo
 
@@ -135,14 +125,8 @@ async def deliver(
     **options: Any,
 ) -> dict[str, Any]:
     """Deliver a push like GitHub's and wait until the server is idle; returns the counters."""
-    failed = (await bot.health()).body["failed"]
     payload = push_payload(fake, repo, before, after, **options)
-    answer = await bot.deliver("push", payload, delivery_id=delivery_id)
-    assert answer.status == 202, answer
-    counters = await bot.wait_idle()
-    if ok:
-        assert counters["failed"] == failed, bot.stderr()[-4000:]
-    return counters
+    return await deliver_and_wait(bot, "push", payload, delivery_id=delivery_id, ok=ok)
 
 
 async def push(
