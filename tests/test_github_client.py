@@ -293,8 +293,8 @@ async def test_fakes_own_budget_is_waited_out_and_shared(
     # Concurrent readers: each is refused once, all wait, all succeed afterwards.
     results = await asyncio.gather(*(gh.get(f"/repos/{REPO}/issues") for _ in range(3)))
     assert results == [[]] * 3
-    # One shared wait for the reset; a refusal that was already in flight when the wait ended
-    # carries the old reset time and may add the client's short guard wait (at most 1 s).
+    # One shared wait for the reset (the pacer's); a refusal already in flight when it began
+    # may lengthen it by a moment, or add the client's short guard wait (at most 1 s).
     long_waits = [s for s in sleeps.calls if s > 1.0]
     assert len(long_waits) == 1 and 55 <= long_waits[0] <= 62, sleeps.calls
     assert all(s <= 1.0 for s in sleeps.calls if s not in long_waits), sleeps.calls

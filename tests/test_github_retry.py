@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 
 import pytest
@@ -202,4 +203,62 @@ async def test_pacer_pause_applies_once_per_waiter() -> None:
     pacer.pause(10.0)  # a shorter pause does not shorten the longer one
     assert await pacer.wait_if_paused() == 30.0
     assert await pacer.wait_if_paused() == 0.0
+    assert fake.slept == [30.0]
+
+
+async def test_pacer_pause_is_one_wait_shared_by_concurrent_waiters() -> None:
+    fake = FakeTime()
+    gate = asyncio.Event()
+
+    async def slow_sleep(seconds: float) -> None:
+        fake.slept.append(seconds)
+        await gate.wait()
+
+    pacer = InstallationPacer(0.0, sleep=slow_sleep, clock=fake.clock)
+    pacer.pause(30.0)
+    waiters = [asyncio.ensure_future(pacer.wait_if_paused()) for _ in range(3)]
+    await asyncio.sleep(0)
+    assert not any(w.done() for w in waiters)
+    gate.set()
+    assert await asyncio.gather(*waiters) == [30.0] * 3
+    assert fake.slept == [30.0]
+
+
+async def test_pacer_pause_lengthened_while_in_progress_sleeps_only_the_difference() -> None:
+    fake = FakeTime()
+    gate = asyncio.Event()
+
+    async def slow_sleep(seconds: float) -> None:
+        fake.slept.append(seconds)
+        await gate.wait()
+
+    pacer = InstallationPacer(0.0, sleep=slow_sleep, clock=fake.clock)
+    pacer.pause(30.0)
+    waiter = asyncio.ensure_future(pacer.wait_if_paused())
+    await asyncio.sleep(0)
+    pacer.pause(45.0)  # a later refusal asks for longer while the first wait runs
+    gate.set()
+    await waiter
+    assert fake.slept == [30.0, 15.0]
+    assert await pacer.wait_if_paused() == 0.0
+
+
+async def test_pacer_pause_survives_a_cancelled_waiter() -> None:
+    fake = FakeTime()
+    gate = asyncio.Event()
+
+    async def slow_sleep(seconds: float) -> None:
+        fake.slept.append(seconds)
+        await gate.wait()
+
+    pacer = InstallationPacer(0.0, sleep=slow_sleep, clock=fake.clock)
+    pacer.pause(30.0)
+    cancelled = asyncio.ensure_future(pacer.wait_if_paused())
+    other = asyncio.ensure_future(pacer.wait_if_paused())
+    await asyncio.sleep(0)
+    cancelled.cancel()
+    await asyncio.sleep(0)
+    assert not other.done()
+    gate.set()
+    assert await other == 30.0
     assert fake.slept == [30.0]

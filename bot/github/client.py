@@ -505,7 +505,9 @@ class GitHubFactory:
         return self._session
 
     async def close(self) -> None:
-        """Close the session if this factory made it."""
+        """Stop pauses in progress and close the session if this factory made it."""
+        for pacer in self._pacers.values():
+            pacer.close()
         if self._session is not None and self._owns_session:
             await self._session.close()
         self._session = None

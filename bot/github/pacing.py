@@ -44,6 +44,7 @@ class InstallationPacer:
         self._clock = clock
         self._last_mutation: float | None = None
         self._paused_until = 0.0
+        self._pause: asyncio.Future[None] | None = None
 
     async def before_mutation(self) -> None:
         """Wait out the spacing since the previous mutation (call with the lock held)."""
@@ -56,18 +57,42 @@ class InstallationPacer:
         self._last_mutation = self._clock()
 
     def pause(self, seconds: float) -> None:
-        """Hold every request of the installation for ``seconds`` (GitHub asked us to wait)."""
-        self._paused_until = max(self._paused_until, self._clock() + seconds)
+        """Hold every request of the installation for ``seconds`` (GitHub asked us to wait).
+
+        The pause is one shared wait: the first refusal starts it, later refusals can only
+        lengthen it, and every waiter awaits the same sleep, so N concurrent refusals cost
+        one wait, not N.
+        """
+        until = self._clock() + seconds
+        if until <= self._paused_until:
+            return
+        self._paused_until = until
+        if self._pause is None or self._pause.done():
+            self._pause = asyncio.ensure_future(self._sleep_out_pause())
+
+    async def _sleep_out_pause(self) -> None:
+        # Count the time slept ourselves rather than trust the clock: an injected sleep in
+        # tests returns at once without time passing.
+        covered = self._clock()
+        try:
+            while self._paused_until > covered:
+                delay = self._paused_until - covered
+                covered = self._paused_until
+                await self._sleep(delay)
+        finally:
+            self._paused_until = 0.0
 
     async def wait_if_paused(self) -> float:
-        """Sleep out a pause in force, once; returns the seconds slept."""
-        until = self._paused_until
-        delay = until - self._clock()
-        if delay <= 0:
+        """Wait out a pause in force, shared with every other waiter; returns the seconds left."""
+        pause = self._pause
+        if pause is None or pause.done():
             return 0.0
-        await self._sleep(delay)
-        # End the pause explicitly (unless a longer one arrived meanwhile) rather than trust
-        # the clock: an injected sleep in tests returns at once without time passing.
-        if self._paused_until == until:
-            self._paused_until = 0.0
-        return delay
+        remaining = max(0.0, self._paused_until - self._clock())
+        # Shielded: one cancelled waiter must not end the pause for everyone else.
+        await asyncio.shield(pause)
+        return remaining
+
+    def close(self) -> None:
+        """Stop a pause in progress (the process is shutting down)."""
+        if self._pause is not None and not self._pause.done():
+            self._pause.cancel()
