@@ -177,6 +177,7 @@ class FakeTime:
     def __init__(self) -> None:
         self.now = 100.0
         self.slept: list[float] = []
+        self._released = asyncio.Event()
 
     def clock(self) -> float:
         return self.now
@@ -184,6 +185,14 @@ class FakeTime:
     async def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
         self.now += seconds
+
+    async def held_sleep(self, seconds: float) -> None:
+        """A sleep that lasts until :meth:`release`, for looking at waiters mid-wait."""
+        self.slept.append(seconds)
+        await self._released.wait()
+
+    def release(self) -> None:
+        self._released.set()
 
 
 async def test_pacer_spaces_mutations() -> None:
@@ -208,36 +217,24 @@ async def test_pacer_pause_applies_once_per_waiter() -> None:
 
 async def test_pacer_pause_is_one_wait_shared_by_concurrent_waiters() -> None:
     fake = FakeTime()
-    gate = asyncio.Event()
-
-    async def slow_sleep(seconds: float) -> None:
-        fake.slept.append(seconds)
-        await gate.wait()
-
-    pacer = InstallationPacer(0.0, sleep=slow_sleep, clock=fake.clock)
+    pacer = InstallationPacer(0.0, sleep=fake.held_sleep, clock=fake.clock)
     pacer.pause(30.0)
     waiters = [asyncio.ensure_future(pacer.wait_if_paused()) for _ in range(3)]
     await asyncio.sleep(0)
     assert not any(w.done() for w in waiters)
-    gate.set()
+    fake.release()
     assert await asyncio.gather(*waiters) == [30.0] * 3
     assert fake.slept == [30.0]
 
 
 async def test_pacer_pause_lengthened_while_in_progress_sleeps_only_the_difference() -> None:
     fake = FakeTime()
-    gate = asyncio.Event()
-
-    async def slow_sleep(seconds: float) -> None:
-        fake.slept.append(seconds)
-        await gate.wait()
-
-    pacer = InstallationPacer(0.0, sleep=slow_sleep, clock=fake.clock)
+    pacer = InstallationPacer(0.0, sleep=fake.held_sleep, clock=fake.clock)
     pacer.pause(30.0)
     waiter = asyncio.ensure_future(pacer.wait_if_paused())
     await asyncio.sleep(0)
     pacer.pause(45.0)  # a later refusal asks for longer while the first wait runs
-    gate.set()
+    fake.release()
     await waiter
     assert fake.slept == [30.0, 15.0]
     assert await pacer.wait_if_paused() == 0.0
@@ -245,13 +242,7 @@ async def test_pacer_pause_lengthened_while_in_progress_sleeps_only_the_differen
 
 async def test_pacer_pause_survives_a_cancelled_waiter() -> None:
     fake = FakeTime()
-    gate = asyncio.Event()
-
-    async def slow_sleep(seconds: float) -> None:
-        fake.slept.append(seconds)
-        await gate.wait()
-
-    pacer = InstallationPacer(0.0, sleep=slow_sleep, clock=fake.clock)
+    pacer = InstallationPacer(0.0, sleep=fake.held_sleep, clock=fake.clock)
     pacer.pause(30.0)
     cancelled = asyncio.ensure_future(pacer.wait_if_paused())
     other = asyncio.ensure_future(pacer.wait_if_paused())
@@ -259,6 +250,6 @@ async def test_pacer_pause_survives_a_cancelled_waiter() -> None:
     cancelled.cancel()
     await asyncio.sleep(0)
     assert not other.done()
-    gate.set()
+    fake.release()
     assert await other == 30.0
     assert fake.slept == [30.0]
