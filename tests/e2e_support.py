@@ -3,11 +3,13 @@ GitHub, repositories each with their own installation, and deliveries waited out
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection, Mapping
+from collections.abc import AsyncIterator, Callable, Collection, Iterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
+import pytest_asyncio
 from bot_process import BotProcess, start_bot
 from fake_github import FakeGitHub, FakeRepo
 from fake_github.fixture import violation_report
@@ -29,6 +31,36 @@ async def app_bot(
     )
     yield process
     assert await process.stop() == 0
+
+
+def e2e_fixtures(
+    log_name: str, env: Mapping[str, str] | None = None
+) -> tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]]:
+    """The fixtures of an end-to-end module: ``fake`` (one fake GitHub for the module),
+    ``bot`` (the real server against it, ``env`` added, logging under ``log_name``) and the
+    autouse ``contract_kept`` check after every test. Unpack them into module names:
+
+        fake, bot, contract_kept = e2e_fixtures("push-bot")
+    """
+
+    @pytest.fixture(scope="module", name="fake")
+    def fake_fixture() -> Iterator[FakeGitHub]:
+        with FakeGitHub() as server:
+            yield server
+
+    @pytest_asyncio.fixture(scope="module", loop_scope="module", name="bot")
+    async def bot_fixture(
+        fake: FakeGitHub, tmp_path_factory: pytest.TempPathFactory
+    ) -> AsyncIterator[BotProcess]:
+        async with app_bot(fake, Path(tmp_path_factory.mktemp(log_name)), env) as process:
+            yield process
+
+    @pytest.fixture(autouse=True, name="contract_kept")
+    def contract_kept_fixture(fake: FakeGitHub) -> Iterator[None]:
+        yield
+        assert_contract_kept(fake)
+
+    return fake_fixture, bot_fixture, contract_kept_fixture
 
 
 def assert_contract_kept(fake: FakeGitHub) -> None:

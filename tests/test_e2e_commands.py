@@ -8,14 +8,15 @@ comments, reactions and request log.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
 from bot_process import BotProcess
-from e2e_support import app_bot, assert_contract_kept, deliver_and_wait, installed_repo
+from e2e_support import (
+    deliver_and_wait,
+    e2e_fixtures,
+    installed_repo,
+)
 from fake_github import FakeGitHub, FakeRepo
 from fake_github.tracker import create_label
 from fake_github.webhooks import issue_comment_payload, pull_request_payload, push_payload
@@ -61,24 +62,7 @@ ROLES = {
 }
 
 
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeGitHub]:
-    with FakeGitHub() as server:
-        yield server
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def bot(
-    fake: FakeGitHub, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[BotProcess]:
-    async with app_bot(fake, Path(tmp_path_factory.mktemp("commands-bot"))) as process:
-        yield process
-
-
-@pytest.fixture(autouse=True)
-def contract_kept(fake: FakeGitHub) -> Iterator[None]:
-    yield
-    assert_contract_kept(fake)
+fake, bot, contract_kept = e2e_fixtures("commands-bot")
 
 
 _repos = iter(range(1, 1000))

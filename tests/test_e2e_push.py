@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
 from bot_process import BotProcess
-from e2e_support import app_bot, assert_contract_kept, deliver_and_wait, installed_repo
+from e2e_support import (
+    deliver_and_wait,
+    e2e_fixtures,
+    installed_repo,
+)
 from fake_github import PASS_THROUGH, FakeGitHub, FakeRepo
 from fake_github.limits import SECONDARY_LIMIT_DOCS, SECONDARY_LIMIT_MESSAGE
 from fake_github.webhooks import push_payload
@@ -74,29 +75,14 @@ Roll call:
 """
 
 
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeGitHub]:
-    with FakeGitHub() as server:
-        yield server
+BOT_ENV = {
+    "GITHUB_RETRY_BACKOFF_SCALE": "0.01",
+    # short, so that the test of a write answered too late runs fast
+    "GITHUB_REQUEST_TIMEOUT": "2",
+}
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def bot(
-    fake: FakeGitHub, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[BotProcess]:
-    env = {
-        "GITHUB_RETRY_BACKOFF_SCALE": "0.01",
-        # short, so that the test of a write answered too late runs fast
-        "GITHUB_REQUEST_TIMEOUT": "2",
-    }
-    async with app_bot(fake, Path(tmp_path_factory.mktemp("push-bot")), env) as process:
-        yield process
-
-
-@pytest.fixture(autouse=True)
-def contract_kept(fake: FakeGitHub) -> Iterator[None]:
-    yield
-    assert_contract_kept(fake)
+fake, bot, contract_kept = e2e_fixtures("push-bot", BOT_ENV)
 
 
 _numbers = iter(range(1, 10_000))

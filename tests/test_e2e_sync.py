@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from bot_process import bot_env
+from e2e_support import e2e_fixtures
 from fake_github import FakeGitHub, FakeRepo
-from fake_github.fixture import violation_report
 
 from bot.issue_body import parse_marker
 
@@ -57,17 +55,8 @@ Present:
 """
 
 
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeGitHub]:
-    with FakeGitHub() as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def contract_kept(fake: FakeGitHub) -> Iterator[None]:
-    yield
-    found = fake.clear_violations()
-    assert not found, violation_report(found)
+# `sync` runs as a command, not through the server: the module's bot fixture goes unused.
+fake, _, contract_kept = e2e_fixtures("sync-bot")
 
 
 _numbers = iter(range(1, 10_000))
