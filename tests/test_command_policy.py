@@ -10,13 +10,14 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from bot.command_policy import (
+from bot.commands.parse import VERBS, Command, parse_commands, verbs_for
+from bot.commands.policy import (
     Permission,
     is_bot_sender,
     may_run,
     permission_from_api,
 )
-from bot.command_replies import (
+from bot.commands.replies import (
     CommandOutcome,
     failure_reply,
     feedback,
@@ -24,8 +25,7 @@ from bot.command_replies import (
     not_allowed_reply,
     quote_command,
 )
-from bot.commands import VERBS, Command, parse_commands, verbs_for
-from bot.issue_body import neutralise_mentions
+from bot.markdown.issue_body import neutralise_mentions
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
 MAINTAINERS: tuple[Permission, ...] = ("admin", "maintain", "write", "triage")

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.commands import (
+from bot.commands.parse import (
     MAX_COMMANDS_PER_COMMENT,
     VERBS,
     Command,

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.items import NotesFile
 from bot.notes import read_notes
+from bot.notes.model import NotesFile
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
 CORPUS = SHARED / "corpus" / "notes"

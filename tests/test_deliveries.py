@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from bot.context import delivery_log
-from bot.deliveries import Admission, Delivery, DeliveryQueue
+from bot.web.deliveries import Admission, Delivery, DeliveryQueue
 
 
 def make(delivery_id: str, key: str, run: Callable[[], Awaitable[None]]) -> Delivery:

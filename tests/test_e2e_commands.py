@@ -21,7 +21,7 @@ from fake_github import FakeGitHub, FakeRepo
 from fake_github.tracker import create_label
 from fake_github.webhooks import issue_comment_payload, pull_request_payload, push_payload
 
-from bot.issue_body import parse_marker
+from bot.markdown.issue_body import parse_marker
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

@@ -23,7 +23,7 @@ from fake_github import PASS_THROUGH, FakeGitHub, FakeRepo
 from fake_github.limits import SECONDARY_LIMIT_DOCS, SECONDARY_LIMIT_MESSAGE
 from fake_github.webhooks import push_payload
 
-from bot.issue_body import parse_marker
+from bot.markdown.issue_body import parse_marker
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

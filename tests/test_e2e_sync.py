@@ -14,7 +14,7 @@ from bot_process import bot_env
 from e2e_support import e2e_fixtures
 from fake_github import FakeGitHub, FakeRepo
 
-from bot.issue_body import parse_marker
+from bot.markdown.issue_body import parse_marker
 
 ROOT = Path(__file__).resolve().parents[1]
 M1 = "minutes/2024-06-03.md"

@@ -18,7 +18,7 @@ import pytest
 from fake_github import PASS_THROUGH, FakeGitHub, FakeRepo, RecordedRequest
 
 from bot.config import Config
-from bot.github import GitHubClient, GitHubError, GitHubFactory, RetryPolicy, repo_api
+from bot.github import GitHubClient, GitHubError, GitHubFactory, RetryPolicy, api
 
 REPO = "acme/notes"
 FAST = RetryPolicy(backoff_scale=0.001)
@@ -467,37 +467,37 @@ async def test_read_file(fake_github: FakeGitHub, gh: GitHubClient) -> None:
     repo = fake_github.repo(REPO)
     old = repo.head()
     repo.push({"notes/2024-05-01.md": "# Weekly\n\nchanged\n"})
-    text = await repo_api.read_file(gh, REPO, "notes/2024-05-01.md", repo.head())
+    text = await api.read_file(gh, REPO, "notes/2024-05-01.md", repo.head())
     assert text == "# Weekly\n\nchanged\n"
-    assert await repo_api.read_file(gh, REPO, "notes/2024-05-01.md", old) == (
+    assert await api.read_file(gh, REPO, "notes/2024-05-01.md", old) == (
         "# Weekly\n\n- **TODO**: café order\n"
     )
-    assert await repo_api.read_file(gh, REPO, "notes/missing.md", old) is None
-    assert await repo_api.read_file(gh, REPO, "notes", old) is None  # a directory
+    assert await api.read_file(gh, REPO, "notes/missing.md", old) is None
+    assert await api.read_file(gh, REPO, "notes", old) is None  # a directory
 
 
 async def test_read_file_with_awkward_names(fake_github: FakeGitHub, gh: GitHubClient) -> None:
     repo = fake_github.repo(REPO)
     path = "notes/Team sync #3 (ünïcode) 100%.md"
     repo.push({path: "\ufeffhello\n"})
-    assert await repo_api.read_file(gh, REPO, path, repo.head()) == "hello\n"
+    assert await api.read_file(gh, REPO, path, repo.head()) == "hello\n"
 
 
 async def test_list_tree_walks_directories(fake_github: FakeGitHub, gh: GitHubClient) -> None:
     head = fake_github.repo(REPO).head()
-    everything = await repo_api.list_tree(gh, REPO, head)
+    everything = await api.list_tree(gh, REPO, head)
     assert everything == [
         "README.md",
         "notes/2024-05-01.md",
         "notes/2024/05-08.md",
         "notes/2024/deep/05-15.md",
     ]
-    assert await repo_api.list_tree(gh, REPO, head, "notes/2024") == [
+    assert await api.list_tree(gh, REPO, head, "notes/2024") == [
         "notes/2024/05-08.md",
         "notes/2024/deep/05-15.md",
     ]
-    assert await repo_api.list_tree(gh, REPO, head, "README.md") == ["README.md"]
-    assert await repo_api.list_tree(gh, REPO, head, "nowhere") == []
+    assert await api.list_tree(gh, REPO, head, "README.md") == ["README.md"]
+    assert await api.list_tree(gh, REPO, head, "nowhere") == []
 
 
 async def test_compare_and_changed_files(fake_github: FakeGitHub, gh: GitHubClient) -> None:
@@ -506,17 +506,17 @@ async def test_compare_and_changed_files(fake_github: FakeGitHub, gh: GitHubClie
     _, after = repo.push(
         {"notes/new.md": "# New\n"}, renames={"notes/2024/deep/05-15.md": "archive/05-15.md"}
     )
-    comparison = await repo_api.compare(gh, REPO, before, after)
+    comparison = await api.compare(gh, REPO, before, after)
     assert comparison is not None and comparison["status"] == "ahead"
-    files = await repo_api.changed_files(gh, REPO, before, after)
+    files = await api.changed_files(gh, REPO, before, after)
     assert files is not None
     by_name = {f["filename"]: f for f in files}
     assert set(by_name) == {"notes/2024/05-08.md", "notes/new.md", "archive/05-15.md"}
     assert by_name["archive/05-15.md"]["status"] == "renamed"
     assert by_name["archive/05-15.md"]["previous_filename"] == "notes/2024/deep/05-15.md"
     unknown = "f" * 40
-    assert await repo_api.compare(gh, REPO, unknown, after) is None
-    assert await repo_api.changed_files(gh, REPO, unknown, after) is None
+    assert await api.compare(gh, REPO, unknown, after) is None
+    assert await api.changed_files(gh, REPO, unknown, after) is None
 
 
 async def test_changed_files_refuses_a_cut_short_list(
@@ -524,9 +524,9 @@ async def test_changed_files_refuses_a_cut_short_list(
 ) -> None:
     repo = fake_github.repo(REPO)
     before, after = repo.push({f"bulk/{n:03}.md": f"{n}\n" for n in range(301)})
-    assert await repo_api.changed_files(gh, REPO, before, after) is None
+    assert await api.changed_files(gh, REPO, before, after) is None
     # The commit endpoint pages its files instead: all 301 come back.
-    commit = await repo_api.commit_files(gh, REPO, after)
+    commit = await api.commit_files(gh, REPO, after)
     assert commit["sha"] == after
     assert len(commit["files"]) == 301
     assert len({f["filename"] for f in commit["files"]}) == 301
@@ -535,7 +535,7 @@ async def test_changed_files_refuses_a_cut_short_list(
 async def test_commit_files(fake_github: FakeGitHub, gh: GitHubClient) -> None:
     repo = fake_github.repo(REPO)
     _, after = repo.push({"notes/2024-05-01.md": None, "notes/x.md": "x\n"})
-    commit = await repo_api.commit_files(gh, REPO, after)
+    commit = await api.commit_files(gh, REPO, after)
     assert commit["sha"] == after
     assert {(f["filename"], f["status"]) for f in commit["files"]} == {
         ("notes/2024-05-01.md", "removed"),
@@ -551,7 +551,7 @@ async def test_bot_issues_lists_all_states_without_prs(
     await gh.patch(f"/repos/{REPO}/issues/{mine[1]['number']}", {"state": "closed"})
     repo.add_issue("Human")
     repo.open_pull(head_files={"notes/pr.md": "x\n"}, author=fake_github.bot_login)
-    found = await repo_api.bot_issues(gh, REPO, fake_github.bot_login)
+    found = await api.bot_issues(gh, REPO, fake_github.bot_login)
     assert [i["title"] for i in found] == ["Bot 0", "Bot 1", "Bot 2"]
     assert [i["state"] for i in found] == ["open", "closed", "open"]
 
@@ -560,10 +560,10 @@ async def test_can_assign_is_checked_once(fake_github: FakeGitHub, gh: GitHubCli
     repo = fake_github.repo(REPO)
     repo.set_permission("alice", "write")
     fake_github.add_user("bob")
-    assert await repo_api.can_assign(gh, REPO, "alice") is True
-    assert await repo_api.can_assign(gh, REPO, "bob") is False
-    assert await repo_api.can_assign(gh, REPO, "nobody-at-all") is False
-    assert await repo_api.can_assign(gh, REPO, "Alice") is True  # remembered
+    assert await api.can_assign(gh, REPO, "alice") is True
+    assert await api.can_assign(gh, REPO, "bob") is False
+    assert await api.can_assign(gh, REPO, "nobody-at-all") is False
+    assert await api.can_assign(gh, REPO, "Alice") is True  # remembered
     checks = [r for r in fake_github.requests if "/assignees/" in r.path]
     assert [r.status for r in checks] == [204, 404, 404]
 
@@ -573,10 +573,10 @@ async def test_permission(fake_github: FakeGitHub, gh: GitHubClient) -> None:
     repo.set_permission("carol", "maintain")
     repo.set_permission("dave", "triage")
     fake_github.add_user("erin")
-    assert await repo_api.permission(gh, REPO, "carol") == "maintain"
-    assert await repo_api.permission(gh, REPO, "dave") == "triage"
-    assert await repo_api.permission(gh, REPO, "erin") == "read"  # public repository
-    assert await repo_api.permission(gh, REPO, "ghost-user") == "none"
+    assert await api.permission(gh, REPO, "carol") == "maintain"
+    assert await api.permission(gh, REPO, "dave") == "triage"
+    assert await api.permission(gh, REPO, "erin") == "read"  # public repository
+    assert await api.permission(gh, REPO, "ghost-user") == "none"
 
 
 async def test_list_comments_all_pages(fake_github: FakeGitHub, gh: GitHubClient) -> None:
@@ -584,7 +584,7 @@ async def test_list_comments_all_pages(fake_github: FakeGitHub, gh: GitHubClient
     number = repo.add_issue("Chatty")
     for n in range(105):
         repo.add_comment(number, f"c{n}")
-    comments = await repo_api.list_comments(gh, REPO, number)
+    comments = await api.list_comments(gh, REPO, number)
     assert [c["body"] for c in comments] == [f"c{n}" for n in range(105)]
 
 
@@ -593,7 +593,7 @@ async def test_pull_files(fake_github: FakeGitHub, gh: GitHubClient) -> None:
     number = repo.open_pull(
         head_files={"notes/pr.md": "new\n", "README.md": "# Changed\n"}, author="alice"
     )
-    files = await repo_api.pull_files(gh, REPO, number)
+    files = await api.pull_files(gh, REPO, number)
     assert sorted((f["filename"], f["status"]) for f in files) == [
         ("README.md", "modified"),
         ("notes/pr.md", "added"),
@@ -602,8 +602,8 @@ async def test_pull_files(fake_github: FakeGitHub, gh: GitHubClient) -> None:
 
 async def test_ensure_label_creates_once(fake_github: FakeGitHub, gh: GitHubClient) -> None:
     repo = fake_github.repo(REPO)
-    await repo_api.ensure_label(gh, REPO, "meeting-todo", "#0e8a16", "From meeting notes")
-    await repo_api.ensure_label(gh, REPO, "meeting-todo", "0e8a16", "From meeting notes")
+    await api.ensure_label(gh, REPO, "meeting-todo", "#0e8a16", "From meeting notes")
+    await api.ensure_label(gh, REPO, "meeting-todo", "0e8a16", "From meeting notes")
     label = repo.labels["meeting-todo"]
     assert (label["color"], label["description"]) == ("0e8a16", "From meeting notes")
     creates = calls(fake_github, "POST", f"/repos/{REPO}/labels")
@@ -616,7 +616,7 @@ async def test_ensure_label_leaves_an_existing_label(
 ) -> None:
     gh = await factory.for_installation(1)
     await gh.post(f"/repos/{REPO}/labels", {"name": "Meeting-TODO", "color": "ffffff"})
-    await repo_api.ensure_label(gh, REPO, "meeting-todo", "0e8a16", "x")
+    await api.ensure_label(gh, REPO, "meeting-todo", "0e8a16", "x")
     assert len(calls(fake_github, "POST", f"/repos/{REPO}/labels")) == 1
 
 
@@ -632,7 +632,7 @@ async def test_ensure_label_tolerates_a_concurrent_creation(
             "errors": [{"resource": "Label", "code": "already_exists", "field": "name"}],
         },
     )
-    await repo_api.ensure_label(gh, REPO, "todo", "0e8a16", "x")
+    await api.ensure_label(gh, REPO, "todo", "0e8a16", "x")
     fake_github.inject_fault(
         "POST",
         r"/labels$",
@@ -643,5 +643,5 @@ async def test_ensure_label_tolerates_a_concurrent_creation(
         },
     )
     with pytest.raises(GitHubError) as caught:
-        await repo_api.ensure_label(gh, REPO, "other", "nope", "x")
+        await api.ensure_label(gh, REPO, "other", "nope", "x")
     assert caught.value.status == 422

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from test_plan_support import item
 
-from bot.issue_body import (
+from bot.markdown.issue_body import (
     GENERATED_END,
     GENERATED_START,
     IssueMarker,
@@ -32,8 +32,8 @@ from bot.issue_body import (
     replace_generated_part,
     with_marker,
 )
-from bot.items import Meeting
-from bot.plan_issues import IssueState, bot_issues
+from bot.notes.model import Meeting
+from bot.planner.issues import IssueState, bot_issues
 
 MEETING = Meeting(title="Team sync", date="2024-05-02")
 MARKER = IssueMarker(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from test_plan_support import FakeRepo, Notes, item, notes
 from test_plan_support import mode as mode  # the fixture, for every test here
 
-from bot.actions import CommentOnIssue, CommitComment, CreateIssue, UpdateIssue
-from bot.issue_body import comment_tags
-from bot.items import ActionItem
+from bot.markdown.issue_body import comment_tags
+from bot.notes.model import ActionItem
+from bot.planner.actions import CommentOnIssue, CommitComment, CreateIssue, UpdateIssue
 from bot.settings import Settings
 
 M1 = "meetings/2024-01-10.md"

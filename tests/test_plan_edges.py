@@ -7,11 +7,11 @@ from dataclasses import replace
 from test_plan_support import REPO, FakeRepo, Notes, files, item, key_of, notes
 from test_plan_support import mode as mode  # the fixture, for every test here
 
-from bot.actions import AddLabels, CommentOnIssue, CreateIssue, UpdateIssue
-from bot.issue_body import IssueMarker, parse_marker, with_marker
-from bot.items import NotesFile
-from bot.plan import FROM_SETTINGS, Plan, logins_to_check, plan_changes
-from bot.plan_issues import IssueState
+from bot.markdown.issue_body import IssueMarker, parse_marker, with_marker
+from bot.notes.model import NotesFile
+from bot.planner.actions import AddLabels, CommentOnIssue, CreateIssue, UpdateIssue
+from bot.planner.issues import IssueState
+from bot.planner.plan import FROM_SETTINGS, Plan, logins_to_check, plan_changes
 from bot.settings import Settings
 
 M1 = "meetings/2024-01-10.md"

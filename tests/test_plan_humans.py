@@ -10,8 +10,8 @@ from __future__ import annotations
 from test_plan_support import FakeRepo, Notes, item, notes
 from test_plan_support import mode as mode  # the fixture, for every test here
 
-from bot.actions import AddAssignees, AddLabels, UpdateIssue
-from bot.issue_body import GENERATED_END, GENERATED_START, generated_part, parse_marker
+from bot.markdown.issue_body import GENERATED_END, GENERATED_START, generated_part, parse_marker
+from bot.planner.actions import AddAssignees, AddLabels, UpdateIssue
 from bot.settings import Settings
 
 M1 = "meetings/2024-01-10.md"

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_plan_support import FakeRepo, Notes, effective_writes, files, item, notes
 
-from bot.items import ActionItem, NotesFile
+from bot.notes.model import ActionItem, NotesFile
 from bot.settings import RemovedItemPolicy, Settings
 
 PATHS = ("m/2024-01-10.md", "m/2024-02-14.md", "m/2024-03-13.md", "m/archive.md")

@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 from test_plan_support import FakeRepo
 
-from bot.actions import CommentOnIssue, CommitComment, CreateIssue, UpdateIssue
-from bot.items import NotesFile
+from bot.notes.model import NotesFile
 from bot.notes.reader import read_notes
-from bot.plan import Plan
+from bot.planner.actions import CommentOnIssue, CommitComment, CreateIssue, UpdateIssue
+from bot.planner.plan import Plan
 from bot.settings import DEFAULT_SETTINGS, is_notes_path
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,14 +13,14 @@ import pytest
 from test_plan_support import REPO, FakeRepo, Notes, files, item, key_of, notes
 from test_plan_support import mode as mode  # the fixture, for every test here
 
-from bot.actions import (
+from bot.markdown.issue_body import comment_tags, parse_marker
+from bot.planner.actions import (
     AddAssignees,
     AddLabels,
     CommentOnIssue,
     CreateIssue,
     UpdateIssue,
 )
-from bot.issue_body import comment_tags, parse_marker
 from bot.settings import Settings
 
 M1 = "meetings/2024-01-10.md"

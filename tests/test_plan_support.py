@@ -15,7 +15,9 @@ from typing import Any
 
 import pytest
 
-from bot.actions import (
+from bot.markdown.issue_body import comment_tags, parse_marker
+from bot.notes.model import ActionItem, Meeting, NotesFile
+from bot.planner.actions import (
     Action,
     AddAssignees,
     AddLabels,
@@ -24,10 +26,8 @@ from bot.actions import (
     CreateIssue,
     UpdateIssue,
 )
-from bot.issue_body import comment_tags, parse_marker
-from bot.items import ActionItem, Meeting, NotesFile
-from bot.plan import FROM_SETTINGS, Plan, logins_to_check, plan_changes
-from bot.plan_issues import IssueState
+from bot.planner.issues import IssueState
+from bot.planner.plan import FROM_SETTINGS, Plan, logins_to_check, plan_changes
 from bot.settings import Settings
 
 REPO = "acme/widgets"

@@ -8,11 +8,11 @@ from dataclasses import replace
 
 from test_issue_body import notified
 
-from bot.actions import CreateIssue
-from bot.issue_body import comment_tags, neutralise_mentions, parse_marker, with_marker
+from bot.markdown.issue_body import comment_tags, neutralise_mentions, parse_marker, with_marker
 from bot.notes import read_notes
-from bot.plan import IssueState, Plan, plan_changes
-from bot.preview import (
+from bot.planner.actions import CreateIssue
+from bot.planner.plan import IssueState, Plan, plan_changes
+from bot.preview.comment import (
     MAX_LISTED,
     PREVIEW_TAG,
     PlannedIssue,
@@ -216,7 +216,7 @@ def test_a_bookkeeping_only_update_is_not_called_a_text_change() -> None:
 
 
 def _update(number: int, body: str) -> object:
-    from bot.actions import UpdateIssue
+    from bot.planner.actions import UpdateIssue
 
     return UpdateIssue(number, body=body)
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.items import ITEM_FIELDS, ActionItem
 from bot.notes import item_key, read_notes
+from bot.notes.model import ITEM_FIELDS, ActionItem
 from bot.settings import Settings
 
 NOTES = """\

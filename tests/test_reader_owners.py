@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.items import ActionItem
 from bot.notes import read_notes
+from bot.notes.model import ActionItem
 from bot.settings import Settings
 
 ROLL_CALL = """\

@@ -27,8 +27,8 @@ from fake_github import FakeGitHub, FakeRepo
 from fake_github.fixture import violation_report
 from fake_github.webhooks import push_payload
 
-from bot.gather import parse_notes
-from bot.issue_body import parse_marker
+from bot.engine.read import parse_notes
+from bot.markdown.issue_body import parse_marker
 from bot.settings import DEFAULT_SETTINGS, is_notes_path
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.items import ITEM_FIELDS, ActionItem, Meeting, NotesFile
+from bot.cli.scan import ScanReport, item_lines, plain_report, scan_paths, summary_line
 from bot.notes import read_notes
-from bot.scan import ScanReport, item_lines, plain_report, scan_paths, summary_line
+from bot.notes.model import ITEM_FIELDS, ActionItem, Meeting, NotesFile
 from bot.settings import DEFAULT_SETTINGS, Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]

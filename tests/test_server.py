@@ -22,8 +22,8 @@ from gidgethub.sansio import Event
 
 from bot.config import Config
 from bot.context import BotContext
-from bot.deliveries import DeliveryQueue
-from bot.server import (
+from bot.web.deliveries import DeliveryQueue
+from bot.web.server import (
     MAX_BODY_BYTES,
     WebhookRejected,
     build_app,

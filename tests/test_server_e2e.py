@@ -22,7 +22,7 @@ from bot_process import (  # noqa: F401  (bot_server_fixture provides bot_server
 from fake_github import PASS_THROUGH, FakeGitHub, FakeRepo, RecordedRequest
 from fake_github.webhooks import installation_payload, push_payload, sign
 
-from bot.server import MAX_BODY_BYTES
+from bot.web.server import MAX_BODY_BYTES
 
 
 def app_mode(fake: FakeGitHub) -> dict[str, Any]:
@@ -134,7 +134,7 @@ async def test_rejects_what_github_did_not_sign_and_what_is_malformed(
     health = (await bot.health()).body
     assert (health["status"], health["processed"], health["failed"]) == ("ok", 0, 0)
     # One warning line per rejection, naming the delivery when it had an id.
-    assert len(re.findall(r"WARNING bot\.server rejected", bot.stderr())) == 8
+    assert len(re.findall(r"WARNING bot\.web\.server rejected", bot.stderr())) == 8
     assert "rejected delivery=t-1 " in bot.stderr()
     assert await bot.stop() == 0
 

@@ -365,7 +365,7 @@ class GitHubClient:
     ) -> None:
         self._transport = transport
         self.stats = stats
-        #: Short-lived answers shared by the factory's clients (see :mod:`bot.github.repo_api`).
+        #: Short-lived answers shared by the factory's clients (see :mod:`bot.github.api`).
         self.memo = memo
         self.installation_id = installation_id
 

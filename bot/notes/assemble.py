@@ -1,4 +1,4 @@
-"""From candidate paragraphs to :class:`~bot.items.ActionItem` objects."""
+"""From candidate paragraphs to :class:`~bot.notes.model.ActionItem` objects."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 
 from markdown_it.token import Token
 
-from bot.items import ActionItem
 from bot.notes.body import list_item_body, paragraph_body, paragraph_lines, with_context
 from bot.notes.inline import InlineText, render_inline
 from bot.notes.keys import item_key
 from bot.notes.markers import Grammar, Lead, normalise_heading
+from bot.notes.model import ActionItem
 from bot.notes.names import not_a_name, parse_names
 from bot.notes.owners import NOBODY, OwnerNotes, handles_in, leading_names, resolve_owners
 from bot.notes.rollcall import RollCall

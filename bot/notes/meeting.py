@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import PurePosixPath
 from typing import Any
 
-from bot.items import Meeting
+from bot.notes.model import Meeting
 from bot.notes.text import squash
 
 _MONTHS = {

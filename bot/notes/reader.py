@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from markdown_it import MarkdownIt
 
-from bot.items import NotesFile
 from bot.notes.assemble import FileContext, build_items
 from bot.notes.decode import decode_notes
 from bot.notes.frontmatter import split_front_matter
 from bot.notes.markers import grammar_for, normalise_heading
 from bot.notes.meeting import meeting_for
+from bot.notes.model import NotesFile
 from bot.notes.rollcall import RollCall
 from bot.notes.walk import walk
 from bot.settings import DEFAULT_SETTINGS, Settings

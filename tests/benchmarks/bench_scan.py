@@ -3,7 +3,7 @@
     .venv/bin/python tests/benchmarks/bench_scan.py [--rounds N] [--profile] [FOLDER]
 
 Times the whole work of ``scan`` in-process (finding the files, reading them, parsing and
-extracting the items: :func:`bot.scan.scan_paths`) against markdown-it-py alone parsing the
+extracting the items: :func:`bot.cli.scan.scan_paths`) against markdown-it-py alone parsing the
 same texts, read beforehand, with the parser the reader uses. Rounds are interleaved and the
 best of each is kept, so that a noisy neighbour hurts both sides alike. Then the scan's peak
 memory: the tracemalloc peak of one scan, and the peak resident size of a fresh process that
@@ -33,7 +33,7 @@ if str(ROOT) not in sys.path:  # run as a script from anywhere
 
 from markdown_it import MarkdownIt  # noqa: E402
 
-from bot.scan import find_notes_files, scan_paths  # noqa: E402
+from bot.cli.scan import find_notes_files, scan_paths  # noqa: E402
 from bot.settings import DEFAULT_SETTINGS  # noqa: E402
 
 
@@ -58,9 +58,9 @@ def _best_of(
 _PEAK_RSS_KIB = """
 import resource, sys
 sys.path.insert(0, sys.argv[1])
-import bot.scan
+import bot.cli.scan
 if len(sys.argv) > 2:
-    bot.scan.scan_paths([sys.argv[2]])
+    bot.cli.scan.scan_paths([sys.argv[2]])
 try:
     with open("/proc/self/status") as status:
         kib = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))

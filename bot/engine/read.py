@@ -1,0 +1,288 @@
+"""The I/O shell around the planner: fetch what it needs from GitHub, then call it.
+
+Everything here reads; nothing writes. The push handler, ``sync`` and the pull-request
+preview all come through :func:`plan_push` or :func:`plan_full`, so they agree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from cachetools import LRUCache
+
+from bot.github import GitHubClient, api
+from bot.notes import NotesError, read_notes
+from bot.notes.model import NotesFile
+from bot.planner.plan import IssueState, Plan, logins_to_check, plan_changes
+from bot.settings import SETTINGS_PATH, Settings, SettingsError, is_notes_path, load_settings
+
+log = logging.getLogger(__name__)
+
+ZERO_SHA = "0" * 40
+
+# A push's notes "after" are the next push's "before": parsing a yearly notes file takes a
+# tenth of a second, so recent results are kept (by path, text and settings).
+_parsed: LRUCache[tuple[str, str, str], NotesFile] = LRUCache(maxsize=64)
+
+
+@dataclass(frozen=True)
+class NotesChanges:
+    """The notes files one range of commits touched (paths are repository-relative)."""
+
+    before_paths: tuple[
+        str, ...
+    ]  # notes files to read at the base (modified, removed, renamed-from)
+    after_paths: tuple[str, ...]  # notes files to read at the head (added, modified, renamed-to)
+    renames: Mapping[str, str] = field(default_factory=dict)
+    departed_paths: tuple[str, ...] = ()  # Markdown outside the notes that text may move from
+
+    @property
+    def is_empty(self) -> bool:
+        """True when no notes file changed."""
+        return not self.before_paths and not self.after_paths
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """A plan and what it was made from (for logs, previews and tests)."""
+
+    plan: Plan
+    settings: Settings
+    files_read: int
+    warnings: tuple[str, ...] = ()
+
+
+async def load_repo_settings(gh: GitHubClient, repo: str, ref: str) -> Settings:
+    """The repository's settings at ``ref``; defaults when the file is absent.
+
+    Raises :class:`SettingsError` when the file exists but is wrong: the caller reports it
+    rather than acting on settings the maintainers did not mean.
+    """
+    text = await api.read_file(gh, repo, SETTINGS_PATH, ref)
+    if text is None:
+        return Settings()
+    return load_settings(text, SETTINGS_PATH)
+
+
+def _is_markdown(path: str) -> bool:
+    return path.lower().endswith((".md", ".markdown"))
+
+
+def notes_changes(files: Iterable[Mapping[str, object]], settings: Settings) -> NotesChanges:
+    """Sort a compare's ``files`` into the notes to read before and after.
+
+    A rename counts when either name is a notes file: notes moved out of the notes folders
+    are removed notes, notes moved in are added ones. Markdown files outside the notes that
+    were removed or moved into the notes are read at the base too (``departed_paths``), so
+    that text folded from them into notes counts as moved, not new.
+    """
+    before: list[str] = []
+    after: list[str] = []
+    departed: list[str] = []
+    renames: dict[str, str] = {}
+    for entry in files:
+        status = str(entry.get("status", ""))
+        name = str(entry.get("filename", ""))
+        previous = entry.get("previous_filename")
+        if status == "renamed" and isinstance(previous, str):
+            old_is_notes = is_notes_path(previous, settings)
+            new_is_notes = is_notes_path(name, settings)
+            if old_is_notes:
+                before.append(previous)
+            if new_is_notes:
+                after.append(name)
+            if old_is_notes and new_is_notes:
+                renames[previous] = name
+            elif new_is_notes and _is_markdown(previous):
+                departed.append(previous)
+                renames[previous] = name
+            continue
+        if not is_notes_path(name, settings):
+            if status == "removed" and _is_markdown(name):
+                departed.append(name)
+            continue
+        if status in ("modified", "changed", "removed"):
+            before.append(name)
+        if status in ("added", "modified", "changed", "copied"):
+            after.append(name)
+    return NotesChanges(
+        tuple(sorted(set(before))),
+        tuple(sorted(set(after))),
+        renames,
+        tuple(sorted(set(departed))),
+    )
+
+
+async def read_notes_files(
+    gh: GitHubClient, repo: str, paths: Iterable[str], ref: str, settings: Settings
+) -> tuple[dict[str, NotesFile], list[str]]:
+    """Read and parse each notes file at ``ref``; unreadable files are skipped with a warning."""
+    result: dict[str, NotesFile] = {}
+    warnings: list[str] = []
+    for path in paths:
+        text = await api.read_file(gh, repo, path, ref)
+        if text is None:
+            continue
+        try:
+            notes = parse_notes(text, path, settings)
+        except NotesError as exc:
+            warnings.append(f"{path}: {exc}")
+            continue
+        warnings.extend(f"{path}: {w}" for w in notes.warnings)
+        result[path] = notes
+    return result, warnings
+
+
+def parse_notes(text: str, path: str, settings: Settings) -> NotesFile:
+    """:func:`bot.notes.read_notes`, remembering the last results (the reader is pure)."""
+    key = (path, hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(), repr(settings))
+    notes = _parsed.get(key)
+    if notes is None:
+        notes = read_notes(text, path, settings)
+        _parsed[key] = notes
+    return notes
+
+
+async def issue_states(gh: GitHubClient, repo: str, bot_login: str) -> list[IssueState]:
+    """The bot's issues in ``repo`` (all states), as the planner sees them."""
+    raw = await api.bot_issues(gh, repo, bot_login)
+    return [IssueState.from_github(issue) for issue in raw]
+
+
+async def assignability(gh: GitHubClient, repo: str, logins: Iterable[str]) -> dict[str, bool]:
+    """Whether GitHub accepts each login as an assignee in ``repo`` (one cached check each)."""
+    return {login: await api.can_assign(gh, repo, login) for login in sorted(set(logins))}
+
+
+async def plan_push(
+    gh: GitHubClient,
+    repo: str,
+    base: str,
+    head: str,
+    *,
+    bot_login: str,
+    settings: Settings | None = None,
+    server_url: str = "https://github.com",
+) -> PlanResult | None:
+    """Plan what the commits ``base..head`` mean for the bot's issues.
+
+    Returns None when no notes file changed (nothing read beyond the compare). Falls back
+    to a full plan at ``head`` when ``base`` is zero or unknown to GitHub (a force push, a
+    new branch).
+    """
+    if settings is None:
+        settings = await load_repo_settings(gh, repo, head)
+    files = None if base == ZERO_SHA else await api.changed_files(gh, repo, base, head)
+    if files is None:
+        return await plan_full(
+            gh, repo, head, bot_login=bot_login, settings=settings, server_url=server_url
+        )
+    changes = notes_changes(files, settings)
+    if changes.is_empty:
+        return None
+    before, warnings_before = await read_notes_files(gh, repo, changes.before_paths, base, settings)
+    # Their warnings are not about notes, so they are not reported.
+    departed, _ = await read_notes_files(gh, repo, changes.departed_paths, base, settings)
+    before.update(departed)
+    after, warnings_after = await read_notes_files(gh, repo, changes.after_paths, head, settings)
+    issues = await issue_states(gh, repo, bot_login)
+    assignable = await assignability(gh, repo, logins_to_check(after))
+    plan = plan_changes(
+        before=before,
+        after=after,
+        renames=changes.renames,
+        issues=issues,
+        settings=settings,
+        assignable=assignable,
+        repo=repo,
+        commit=head,
+        server_url=server_url,
+    )
+    return PlanResult(
+        plan, settings, len(before) + len(after), tuple(warnings_before + warnings_after)
+    )
+
+
+async def plan_full(
+    gh: GitHubClient,
+    repo: str,
+    head: str,
+    *,
+    bot_login: str,
+    settings: Settings | None = None,
+    server_url: str = "https://github.com",
+    capped: bool = True,
+) -> PlanResult:
+    """Plan against every notes file at ``head`` (``sync``, and pushes with no usable base).
+
+    ``capped``: hold new issues back past the settings' per-push cap (``sync`` is a deliberate
+    backfill and is not capped).
+    """
+    if settings is None:
+        settings = await load_repo_settings(gh, repo, head)
+    paths = [p for p in await api.list_tree(gh, repo, head) if is_notes_path(p, settings)]
+    return await plan_files(
+        gh,
+        repo,
+        paths,
+        head,
+        bot_login=bot_login,
+        settings=settings,
+        server_url=server_url,
+        cap=settings.max_new_issues_per_push if capped else None,
+    )
+
+
+async def plan_files(
+    gh: GitHubClient,
+    repo: str,
+    paths: Iterable[str],
+    head: str,
+    *,
+    bot_login: str,
+    settings: Settings,
+    server_url: str,
+    cap: int | None,
+) -> PlanResult:
+    """Plan in full-sync mode against the notes files ``paths`` at ``head``.
+
+    A path that no longer holds notes at ``head`` counts as gone: its items' issues close.
+    ``cap``: the most new issues to file (None: no cap).
+    """
+    after, warnings = await read_notes_files(gh, repo, paths, head, settings)
+    issues = await issue_states(gh, repo, bot_login)
+    assignable = await assignability(gh, repo, logins_to_check(after))
+    plan = plan_changes(
+        before={},
+        after=after,
+        renames={},
+        issues=issues,
+        settings=settings,
+        assignable=assignable,
+        repo=repo,
+        commit=head,
+        server_url=server_url,
+        full_sync=True,
+        cap=cap,
+    )
+    return PlanResult(plan, settings, len(after), tuple(warnings))
+
+
+__all__ = [
+    "ZERO_SHA",
+    "NotesChanges",
+    "PlanResult",
+    "SettingsError",
+    "assignability",
+    "issue_states",
+    "load_repo_settings",
+    "notes_changes",
+    "parse_notes",
+    "plan_files",
+    "plan_full",
+    "plan_push",
+    "read_notes_files",
+]

@@ -1,0 +1,340 @@
+"""Every GitHub REST call the bot makes, one named helper each (python/bedevere's ``util.py``).
+
+Each takes the client explicitly, builds its path from a URI template through gidgethub's
+``format_url`` (so every variable is escaped: a login, a label or a ref cannot change the
+path), and turns GitHub's answer into plain Python values; errors other than the ones
+documented come out as :class:`~bot.github.client.GitHubError`. No module outside
+``bot/github/`` writes a REST path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from gidgethub.sansio import format_url
+
+from bot.github.client import GitHubClient, GitHubError
+
+log = logging.getLogger(__name__)
+
+#: GitHub lists at most this many files for one comparison; a page that long may be cut short.
+COMPARE_FILES_CAP = 300
+ROLES = ("admin", "maintain", "write", "triage", "read")
+
+
+def url(template: str, repo: str | None = None, **url_vars: str | int) -> str:
+    """The REST path ``template`` names, with ``{owner}`` and ``{repo}`` taken from ``repo``.
+
+    Simple ``{name}`` variables are escaped whole (``/`` included); ``{+path}`` keeps a file
+    path's slashes. A repository name that is not ``OWNER/NAME``, or whose parts are ``.`` or
+    ``..``, is refused: it could only move the request elsewhere.
+    """
+    values: dict[str, str | int] = dict(url_vars)
+    if repo is not None:
+        owner, _, name = repo.partition("/")
+        if not owner or not name or "/" in name or {owner, name} & {".", ".."}:
+            raise ValueError(f"not a repository name: {repo!r}")
+        values["owner"], values["repo"] = owner, name
+    return format_url(template, values, base_url="")
+
+
+def slashed(value: str) -> str:
+    """A file path or ref for a ``{+name}`` variable: slashes kept, every other character that
+    is not plain escaped (git allows ``#`` and ``%`` in names, which would end or change a path)."""
+    return quote(value.strip("/"), safe="/")
+
+
+async def read_file(gh: GitHubClient, repo: str, path: str, ref: str) -> str | None:
+    """The text of ``path`` at ``ref``; None when absent, not a file, too large or not UTF-8.
+
+    A leading byte-order mark is dropped.
+    """
+    data = await gh.get_or_none(
+        url("/repos/{owner}/{repo}/contents/{+path}", repo, path=slashed(path)), {"ref": ref}
+    )
+    if data is None:
+        return None
+    if not isinstance(data, dict) or data.get("type") != "file":
+        log.info("%s: %s at %s is not a file", repo, path, ref)
+        return None
+    content = data.get("content")
+    if data.get("encoding") != "base64" or not isinstance(content, str):
+        # Files over 1 MB come without content; meeting notes are never that large.
+        log.warning("%s: %s at %s is too large to read through the API", repo, path, ref)
+        return None
+    try:
+        raw = base64.b64decode(content)
+        return raw.decode("utf-8-sig")
+    except (binascii.Error, UnicodeDecodeError):
+        log.warning("%s: %s at %s is not UTF-8 text; skipped", repo, path, ref)
+        return None
+
+
+async def list_tree(gh: GitHubClient, repo: str, ref: str, prefix: str = "") -> list[str]:
+    """Every file path at ``ref`` under ``prefix`` (the whole repository by default), sorted.
+
+    Walks directories through the contents API, sibling directories concurrently. A prefix
+    that does not exist gives an empty list; a prefix naming a file gives that file.
+    """
+    data = await gh.get_or_none(
+        url("/repos/{owner}/{repo}/contents/{+path}", repo, path=slashed(prefix)), {"ref": ref}
+    )
+    if data is None:
+        return []
+    if isinstance(data, dict):
+        return [str(data["path"])] if data.get("type") == "file" else []
+    files = [str(entry["path"]) for entry in data if entry.get("type") == "file"]
+    subdirectories = [str(entry["path"]) for entry in data if entry.get("type") == "dir"]
+    nested = await asyncio.gather(*(list_tree(gh, repo, ref, sub) for sub in subdirectories))
+    for paths in nested:
+        files.extend(paths)
+    return sorted(files)
+
+
+def _compare_url(repo: str, base: str, head: str) -> str:
+    return url("/repos/{owner}/{repo}/compare/{basehead}", repo, basehead=f"{base}...{head}")
+
+
+async def compare(gh: GitHubClient, repo: str, base: str, head: str) -> dict[str, Any] | None:
+    """GitHub's comparison of two commits (first page); None when either is unknown (404)."""
+    data = await gh.get_or_none(_compare_url(repo, base, head))
+    return None if data is None else dict(data)
+
+
+async def changed_files(
+    gh: GitHubClient, repo: str, base: str, head: str
+) -> list[dict[str, Any]] | None:
+    """Every file changed between ``base`` and ``head`` (renames with ``previous_filename``).
+
+    None when the comparison is unknown (404: a force-push or a new branch) *or* may be
+    incomplete (GitHub stops listing at 300 files): either way the caller should read the
+    notes at ``head`` in full instead.
+    """
+    files: dict[str, dict[str, Any]] = {}
+    try:
+        async for page in gh.pages(_compare_url(repo, base, head), {"per_page": 100}):
+            page_files = page.get("files") or []
+            if len(page_files) >= COMPARE_FILES_CAP:
+                log.warning(
+                    "%s: %s...%s changes %d+ files; the list may be cut short",
+                    repo,
+                    base[:12],
+                    head[:12],
+                    len(page_files),
+                )
+                return None
+            for entry in page_files:
+                files.setdefault(str(entry["filename"]), dict(entry))
+    except GitHubError as exc:
+        if exc.status == 404:
+            return None
+        raise
+    return list(files.values())
+
+
+async def commit_files(gh: GitHubClient, repo: str, ref: str) -> dict[str, Any]:
+    """One commit (``GET commits/{ref}``) with ``files`` gathered from all its pages."""
+    commit: dict[str, Any] | None = None
+    files: list[dict[str, Any]] = []
+    async for page in gh.pages(url("/repos/{owner}/{repo}/commits/{+ref}", repo, ref=slashed(ref))):
+        if commit is None:
+            commit = dict(page)
+        files.extend(page.get("files") or [])
+    assert commit is not None  # pages() yields at least one page or raises
+    commit["files"] = files
+    return commit
+
+
+async def bot_issues(gh: GitHubClient, repo: str, creator: str) -> list[dict[str, Any]]:
+    """Every issue ``creator`` opened in ``repo``, open or closed, oldest first; no PRs."""
+    params = {"state": "all", "creator": creator, "sort": "created", "direction": "asc"}
+    return [
+        issue
+        async for issue in gh.getiter(url("/repos/{owner}/{repo}/issues", repo), params)
+        if "pull_request" not in issue
+    ]
+
+
+async def can_assign(gh: GitHubClient, repo: str, login: str) -> bool:
+    """Whether ``login`` may be assigned issues in ``repo`` (remembered for a few minutes)."""
+    key = ("assignable", repo.lower(), login.lower())
+    known = gh.memo.get(key)
+    if known is not None:
+        return bool(known)
+    answer = await gh.exists(
+        url("/repos/{owner}/{repo}/assignees/{assignee}", repo, assignee=login)
+    )
+    gh.memo[key] = answer
+    return answer
+
+
+async def permission(gh: GitHubClient, repo: str, login: str) -> str:
+    """``login``'s role in ``repo``: admin, maintain, write, triage, read or none.
+
+    A custom role falls back to the base permission GitHub reports alongside it.
+    """
+    data = await gh.get_or_none(
+        url("/repos/{owner}/{repo}/collaborators/{username}/permission", repo, username=login)
+    )
+    if data is None:
+        return "none"
+    role = data.get("role_name")
+    if role in ROLES:
+        return str(role)
+    base = data.get("permission")
+    return str(base) if base in ROLES else "none"
+
+
+async def list_comments(gh: GitHubClient, repo: str, number: int) -> list[dict[str, Any]]:
+    """All comments of an issue or pull request, oldest first."""
+    return [
+        c
+        async for c in gh.getiter(
+            url("/repos/{owner}/{repo}/issues/{issue_number}/comments", repo, issue_number=number)
+        )
+    ]
+
+
+async def pull_files(gh: GitHubClient, repo: str, number: int) -> list[dict[str, Any]]:
+    """All files a pull request changes (GitHub lists up to 3000)."""
+    return [
+        f
+        async for f in gh.getiter(
+            url("/repos/{owner}/{repo}/pulls/{pull_number}/files", repo, pull_number=number)
+        )
+    ]
+
+
+async def ensure_label(
+    gh: GitHubClient, repo: str, name: str, color: str, description: str
+) -> None:
+    """Create the label unless the repository has it (any case); an existing one is left as is."""
+    key = ("label", repo.lower(), name.casefold())
+    if gh.memo.get(key):
+        return
+    wanted = name.casefold()
+    for label in await label_names(gh, repo):
+        if label.casefold() == wanted:
+            gh.memo[key] = True
+            return
+    try:
+        await gh.post(
+            url("/repos/{owner}/{repo}/labels", repo),
+            {"name": name, "color": color.lstrip("#"), "description": description},
+        )
+    except GitHubError as exc:
+        # Created meanwhile by someone else: that is what we wanted.
+        if not _already_exists(exc):
+            raise
+    gh.memo[key] = True
+
+
+def _already_exists(exc: GitHubError) -> bool:
+    if exc.status != 422 or not isinstance(exc.errors, list):
+        return False
+    return any(isinstance(e, dict) and e.get("code") == "already_exists" for e in exc.errors)
+
+
+async def label_names(gh: GitHubClient, repo: str) -> list[str]:
+    """The names of every label the repository has."""
+    return [
+        str(label.get("name", ""))
+        async for label in gh.getiter(url("/repos/{owner}/{repo}/labels", repo))
+    ]
+
+
+async def head_commit(gh: GitHubClient, repo: str, ref: str) -> dict[str, Any]:
+    """The commit ``ref`` (a branch, a tag, a SHA or ``HEAD``) names."""
+    return dict(await gh.get(url("/repos/{owner}/{repo}/commits/{+ref}", repo, ref=slashed(ref))))
+
+
+async def get_issue(gh: GitHubClient, repo: str, number: int) -> dict[str, Any] | None:
+    """An issue or pull request as GitHub shows it now; None when there is none (404/410)."""
+    data = await gh.get_or_none(
+        url("/repos/{owner}/{repo}/issues/{issue_number}", repo, issue_number=number)
+    )
+    return None if data is None else dict(data)
+
+
+async def create_issue(gh: GitHubClient, repo: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """File an issue (``fields``: title, body, labels, assignees); returns it."""
+    return dict(await gh.post(url("/repos/{owner}/{repo}/issues", repo), fields))
+
+
+async def update_issue(
+    gh: GitHubClient, repo: str, number: int, fields: dict[str, Any]
+) -> dict[str, Any]:
+    """Change an issue's title, body, state, state reason or assignees; returns it."""
+    issue_url = url("/repos/{owner}/{repo}/issues/{issue_number}", repo, issue_number=number)
+    return dict(await gh.patch(issue_url, fields))
+
+
+async def add_labels(gh: GitHubClient, repo: str, number: int, labels: list[str]) -> list[Any]:
+    """Add labels to an issue; returns every label it then has."""
+    labels_url = url(
+        "/repos/{owner}/{repo}/issues/{issue_number}/labels", repo, issue_number=number
+    )
+    return list(await gh.post(labels_url, {"labels": labels}))
+
+
+async def remove_label(gh: GitHubClient, repo: str, number: int, name: str) -> None:
+    """Take one label off an issue (a 404 means it was not there)."""
+    await gh.delete(
+        url(
+            "/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}",
+            repo,
+            issue_number=number,
+            name=name,
+        )
+    )
+
+
+async def add_assignees(
+    gh: GitHubClient, repo: str, number: int, logins: list[str]
+) -> dict[str, Any]:
+    """Assign people to an issue (GitHub skips those it will not assign); returns the issue."""
+    assignees_url = url(
+        "/repos/{owner}/{repo}/issues/{issue_number}/assignees", repo, issue_number=number
+    )
+    return dict(await gh.post(assignees_url, {"assignees": logins}))
+
+
+async def create_comment(gh: GitHubClient, repo: str, number: int, body: str) -> dict[str, Any]:
+    """Comment on an issue or pull request; returns the comment."""
+    comments_url = url(
+        "/repos/{owner}/{repo}/issues/{issue_number}/comments", repo, issue_number=number
+    )
+    return dict(await gh.post(comments_url, {"body": body}))
+
+
+async def update_comment(gh: GitHubClient, repo: str, comment_id: int, body: str) -> None:
+    """Replace the text of an issue or pull-request comment."""
+    await gh.patch(
+        url("/repos/{owner}/{repo}/issues/comments/{comment_id}", repo, comment_id=comment_id),
+        {"body": body},
+    )
+
+
+async def react_to_comment(gh: GitHubClient, repo: str, comment_id: int, content: str) -> None:
+    """Add a reaction (``+1``, ``confused``, …) to an issue or pull-request comment."""
+    await gh.post(
+        url(
+            "/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions",
+            repo,
+            comment_id=comment_id,
+        ),
+        {"content": content},
+    )
+
+
+async def create_commit_comment(gh: GitHubClient, repo: str, sha: str, body: str) -> None:
+    """Comment on a commit."""
+    await gh.post(
+        url("/repos/{owner}/{repo}/commits/{commit_sha}/comments", repo, commit_sha=sha),
+        {"body": body},
+    )

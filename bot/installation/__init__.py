@@ -1,0 +1,1 @@
+"""Feature: installation events (logged; installing files nothing by itself)."""

@@ -1,0 +1,1 @@
+"""Text the bot writes to GitHub (pure): issue bodies with their hidden marker, inert @mentions."""

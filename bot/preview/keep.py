@@ -1,0 +1,333 @@
+"""Keep the preview comment on notes pull requests: plan, post once, edit, link after merge.
+
+The I/O around :mod:`bot.preview.comment`. A pull request gets at most one preview comment (found by
+the bot's login and the hidden ``preview`` tag), created the first time the pull request
+changes an action item and edited in place afterwards, only when its text changes.
+
+After a merge two deliveries arrive in either order: ``pull_request`` ``closed`` (merged) and
+the ``push`` of the merge commit. :func:`record_merge` handles the first and
+:func:`after_push` (which the push handler calls once it has filed the issues) the second;
+each edit is idempotent, so either order ends with the comment linking the issues filed.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from cachetools import TTLCache
+
+from bot.engine.read import issue_states, load_repo_settings, notes_changes, plan_push
+from bot.github import GitHubClient, GitHubError, api
+from bot.planner.issues import IssueState
+from bot.preview.comment import (
+    PreviewState,
+    changes_action_items,
+    filed_issues,
+    find_preview_comment,
+    render_merged,
+    render_preview,
+    render_settings_problems,
+    render_unchanged,
+)
+from bot.settings import SETTINGS_PATH, Settings, SettingsError
+
+log = logging.getLogger(__name__)
+
+#: Pull request numbers looked at for one push (merge commits name the ones they merge).
+MAX_MERGED_PER_PUSH = 10
+
+# Which pull request a merge commit came from, learnt from ``closed`` deliveries: a rebase
+# merge's commits do not name their pull request. And which pushes were handled, so that a
+# ``closed`` delivery handled after its push knows the missing issues are not coming.
+_merged_pulls: TTLCache[tuple[str, str], int] = TTLCache(maxsize=4096, ttl=86400)
+_handled_pushes: TTLCache[tuple[str, str], bool] = TTLCache(maxsize=4096, ttl=86400)
+
+_MERGE_MESSAGE = re.compile(r"^Merge pull request #(\d+) from ")
+_SQUASH_MESSAGE = re.compile(r"\(#(\d+)\)\s*$")
+
+
+class PreviewOutcome(Enum):
+    """What happened to a pull request's preview comment."""
+
+    CREATED = "created"
+    EDITED = "edited"
+    UNCHANGED = "unchanged"  # the comment already said this
+    NONE = "none"  # no comment, and none needed
+
+
+@dataclass(frozen=True)
+class PullNotes:
+    """What a pull request changes, as far as the bot cares."""
+
+    #: The sha of the pull request's head (from its files when no event said it).
+    head: str | None
+    filenames: tuple[str, ...]
+    #: Whether a notes file changes (by the settings at the head, or the defaults when the
+    #: settings file there has problems).
+    touches_notes: bool
+    touches_settings: bool
+    settings: Settings
+    settings_error: SettingsError | None = None
+
+    @property
+    def matters(self) -> bool:
+        """Whether the pull request is one the bot previews (a notes pull request)."""
+        return self.touches_notes or (self.settings_error is not None and self.touches_settings)
+
+
+def head_from_files(files: Iterable[Mapping[str, Any]]) -> str | None:
+    """The head sha of a pull request, from its files' ``contents_url`` (``?ref=<sha>``).
+
+    No operation the bot may use reads a pull request itself, but GitHub points each changed
+    file's contents at the head commit.
+    """
+    for entry in files:
+        url = entry.get("contents_url")
+        if not isinstance(url, str):
+            continue
+        refs = parse_qs(urlsplit(url).query).get("ref")
+        if refs and re.fullmatch(r"[0-9a-f]{40}", refs[0]):
+            return refs[0]
+    return None
+
+
+async def read_pull(gh: GitHubClient, repo: str, number: int, head: str | None) -> PullNotes:
+    """The files a pull request changes and its settings at the head."""
+    files = await api.pull_files(gh, repo, number)
+    head = head or head_from_files(files)
+    filenames = tuple(str(f.get("filename", "")) for f in files)
+    touches_settings = SETTINGS_PATH in filenames or any(
+        f.get("previous_filename") == SETTINGS_PATH for f in files
+    )
+    error: SettingsError | None = None
+    settings = Settings()
+    if head is not None:
+        try:
+            settings = await load_repo_settings(gh, repo, head)
+        except SettingsError as exc:
+            error = exc
+    touches_notes = not notes_changes(files, settings).is_empty
+    return PullNotes(head, filenames, touches_notes, touches_settings, settings, error)
+
+
+async def _merge_base(gh: GitHubClient, repo: str, base: str, head: str) -> str:
+    """Where the pull request's changes are measured from (the base itself if unknown)."""
+    comparison = await api.compare(gh, repo, base, head)
+    merge_base = (comparison or {}).get("merge_base_commit") or {}
+    sha = merge_base.get("sha") if isinstance(merge_base, dict) else None
+    return sha if isinstance(sha, str) and sha else base
+
+
+async def preview_body(
+    gh: GitHubClient,
+    repo: str,
+    pull: PullNotes,
+    *,
+    base: str,
+    bot_login: str,
+    server_url: str,
+) -> str | None:
+    """The preview's text for a pull request; ``None`` when it changes no action item.
+
+    ``base`` is the pull request's base (a sha, or the default branch's name): the notes
+    before are read where the pull request branched off it.
+    """
+    if pull.head is None:
+        return None
+    if pull.settings_error is not None:
+        if pull.matters:
+            return render_settings_problems(pull.settings_error.problems)
+        return None
+    if not pull.touches_notes:
+        return None
+    merge_base = await _merge_base(gh, repo, base, pull.head)
+    result = await plan_push(
+        gh,
+        repo,
+        merge_base,
+        pull.head,
+        bot_login=bot_login,
+        settings=pull.settings,
+        server_url=server_url,
+    )
+    if result is None or not changes_action_items(result.plan):
+        return None
+    issues = {issue.number: issue for issue in await issue_states(gh, repo, bot_login)}
+    return render_preview(result.plan, issues=issues, warnings=result.warnings)
+
+
+async def upsert_preview(
+    gh: GitHubClient,
+    repo: str,
+    number: int,
+    body: str | None,
+    existing: Mapping[str, Any] | None,
+) -> PreviewOutcome:
+    """Post the preview once, or edit the existing one when its text changes.
+
+    ``body`` ``None``: the pull request changes no action item; an existing preview is edited
+    to say so, and none is created.
+    """
+    if body is None:
+        if existing is None:
+            return PreviewOutcome.NONE
+        body = render_unchanged()
+    if existing is None:
+        await api.create_comment(gh, repo, number, body)
+        return PreviewOutcome.CREATED
+    if existing.get("body") == body:
+        return PreviewOutcome.UNCHANGED
+    await api.update_comment(gh, repo, int(existing["id"]), body)
+    return PreviewOutcome.EDITED
+
+
+async def refresh_preview(
+    gh: GitHubClient,
+    repo: str,
+    number: int,
+    *,
+    head: str | None,
+    base: str,
+    bot_login: str,
+    server_url: str,
+    pull: PullNotes | None = None,
+) -> PreviewOutcome:
+    """Recompute a pull request's preview and bring its comment up to date.
+
+    ``head`` ``None``: take it from the pull request's files. ``pull``: already read.
+    """
+    if pull is None:
+        pull = await read_pull(gh, repo, number, head)
+    comments = await api.list_comments(gh, repo, number)
+    existing = find_preview_comment(comments, bot_login)
+    body = await preview_body(gh, repo, pull, base=base, bot_login=bot_login, server_url=server_url)
+    return await upsert_preview(gh, repo, number, body, existing)
+
+
+# --- after the merge ---------------------------------------------------------------------------
+
+
+def _push_handled(
+    repo: str,
+    merge_commit: str,
+    state: PreviewState,
+    filed: Mapping[str, IssueState],
+    issues: Sequence[IssueState],
+) -> bool:
+    if (repo.lower(), merge_commit) in _handled_pushes:
+        return True
+    if state.planned and all(p.key in filed for p in state.planned):
+        return True
+    # Issues the push of the merge commit wrote carry that commit in their marker.
+    return any(i.marker is not None and i.marker.commit == merge_commit for i in issues)
+
+
+async def link_merged(
+    gh: GitHubClient,
+    repo: str,
+    number: int,
+    *,
+    merge_commit: str,
+    bot_login: str,
+    push_handled: bool | None = None,
+) -> PreviewOutcome:
+    """Edit a merged pull request's preview to link the issues filed (if it has a preview).
+
+    ``push_handled`` ``None``: judge from what this process saw and from the bot's issues.
+    """
+    comments = await api.list_comments(gh, repo, number)
+    existing = find_preview_comment(comments, bot_login)
+    if existing is None:
+        return PreviewOutcome.NONE
+    state = PreviewState.parse(existing.get("body")) or PreviewState()
+    merge_commit = state.merged or merge_commit
+    issues = await issue_states(gh, repo, bot_login)
+    filed = filed_issues(issues, (p.key for p in state.planned))
+    if push_handled is None:
+        push_handled = _push_handled(repo, merge_commit, state, filed, issues)
+    body = render_merged(state, merge_commit=merge_commit, filed=filed, push_handled=push_handled)
+    return await upsert_preview(gh, repo, number, body, existing)
+
+
+async def record_merge(
+    gh: GitHubClient, repo: str, number: int, *, merge_commit: str, bot_login: str
+) -> PreviewOutcome:
+    """``pull_request`` ``closed`` with ``merged``: remember the merge, edit the preview."""
+    if merge_commit:
+        _merged_pulls[(repo.lower(), merge_commit)] = number
+    return await link_merged(gh, repo, number, merge_commit=merge_commit, bot_login=bot_login)
+
+
+def merged_pull_candidates(repo: str, push: Mapping[str, Any]) -> list[int]:
+    """Pull requests a push may have merged: remembered merges, and those its commits name."""
+    commits = [c for c in push.get("commits") or () if isinstance(c, dict)]
+    shas = {str(c.get("id", "")) for c in commits} | {str(push.get("after", ""))}
+    found: dict[int, None] = {}
+    for sha in sorted(shas):
+        number = _merged_pulls.get((repo.lower(), sha))
+        if number is not None:
+            found[number] = None
+    for commit in commits:
+        first_line = str(commit.get("message", "")).split("\n", 1)[0]
+        for pattern in (_MERGE_MESSAGE, _SQUASH_MESSAGE):
+            match = pattern.search(first_line)
+            if match:
+                found[int(match.group(1))] = None
+    return list(found)[:MAX_MERGED_PER_PUSH]
+
+
+def _merge_commit_for(repo: str, number: int, push: Mapping[str, Any]) -> str:
+    for commit in push.get("commits") or ():
+        sha = str(commit.get("id", "")) if isinstance(commit, dict) else ""
+        if _merged_pulls.get((repo.lower(), sha)) == number:
+            return sha
+    return str(push.get("after", ""))
+
+
+async def after_push(
+    gh: GitHubClient, repo: str, push: Mapping[str, Any], *, bot_login: str
+) -> list[int]:
+    """Once a push to the default branch is handled: link the issues filed in the previews of
+    the pull requests it merged. Returns the pull requests whose preview was edited.
+
+    Safe to call after every push (it reads nothing when the push merged no pull request)
+    and never raises for GitHub's errors: it logs them, as the push's own work is done.
+    """
+    after = str(push.get("after", ""))
+    if after:
+        _handled_pushes[(repo.lower(), after)] = True
+    edited: list[int] = []
+    for number in merged_pull_candidates(repo, push):
+        try:
+            issue = await api.get_issue(gh, repo, number)
+            pull = (issue or {}).get("pull_request")
+            if not isinstance(pull, dict) or not pull.get("merged_at"):
+                continue
+            outcome = await link_merged(
+                gh,
+                repo,
+                number,
+                merge_commit=_merge_commit_for(repo, number, push),
+                bot_login=bot_login,
+                push_handled=True,
+            )
+        except GitHubError as exc:
+            log.warning(
+                "%s#%d: could not link the filed issues in its preview: %s", repo, number, exc
+            )
+            continue
+        if outcome is PreviewOutcome.EDITED:
+            edited.append(number)
+    return edited
+
+
+def forget_merges() -> None:
+    """Forget the merges and pushes seen (tests that replay deliveries from scratch)."""
+    _merged_pulls.clear()
+    _handled_pushes.clear()

@@ -1,0 +1,98 @@
+"""Notes pull requests against the default branch: one preview comment, kept up to date.
+
+Opened, reopened, pushed to (``synchronize``) or retargeted (``edited`` with a new base): the
+bot plans against the pull request's head as a push would, files nothing, and posts or edits
+its one preview comment. Merged (``closed`` with ``merged``): the comment is edited to link
+the issues filed (see :mod:`bot.preview.keep` for the order of the merge and its push).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from gidgethub.routing import Router
+from gidgethub.sansio import Event
+
+from bot.context import BotContext
+from bot.preview.keep import record_merge, refresh_preview
+from bot.push.router import server_url
+
+if TYPE_CHECKING:
+    from bot.github import GitHubClient
+
+router = Router()
+
+
+def _against_default_branch(data: dict[str, Any]) -> bool:
+    repository = data.get("repository") or {}
+    base = (data.get("pull_request") or {}).get("base") or {}
+    return bool(base.get("ref")) and base.get("ref") == repository.get("default_branch")
+
+
+async def _preview(event: Event, gh: GitHubClient, ctx: BotContext) -> None:
+    data = event.data
+    pull = data.get("pull_request") or {}
+    repository = data.get("repository") or {}
+    repo = str(repository.get("full_name", ""))
+    number = int(pull.get("number") or data.get("number") or 0)
+    if not repo or not number or pull.get("state") != "open":
+        return
+    if not _against_default_branch(data):
+        ctx.log.debug("%s#%d: not against the default branch, no preview", repo, number)
+        return
+    head = str((pull.get("head") or {}).get("sha") or "") or None
+    base = str((pull.get("base") or {}).get("sha") or repository.get("default_branch") or "")
+    outcome = await refresh_preview(
+        gh,
+        repo,
+        number,
+        head=head,
+        base=base,
+        bot_login=ctx.config.bot_login,
+        server_url=server_url(repository),
+    )
+    ctx.log.info("%s#%d %s: preview %s", repo, number, data.get("action"), outcome.value)
+
+
+@router.register("pull_request", action="opened")
+async def on_opened(event: Event, gh: GitHubClient, ctx: BotContext) -> None:
+    """A new pull request: preview it if it changes action items."""
+    await _preview(event, gh, ctx)
+
+
+@router.register("pull_request", action="reopened")
+async def on_reopened(event: Event, gh: GitHubClient, ctx: BotContext) -> None:
+    """A reopened pull request: bring its preview up to date."""
+    await _preview(event, gh, ctx)
+
+
+@router.register("pull_request", action="synchronize")
+async def on_synchronize(event: Event, gh: GitHubClient, ctx: BotContext) -> None:
+    """A push to the pull request: edit the preview if what merging would do changed."""
+    await _preview(event, gh, ctx)
+
+
+@router.register("pull_request", action="edited")
+async def on_edited(event: Event, gh: GitHubClient, ctx: BotContext) -> None:
+    """A new base branch can change the preview; a new title or description cannot."""
+    if "base" in (event.data.get("changes") or {}):
+        await _preview(event, gh, ctx)
+
+
+@router.register("pull_request", action="closed")
+async def on_closed(event: Event, gh: GitHubClient, ctx: BotContext) -> None:
+    """Merged: edit the preview to link the issues filed (or to say they are coming)."""
+    data = event.data
+    pull = data.get("pull_request") or {}
+    repo = str((data.get("repository") or {}).get("full_name", ""))
+    number = int(pull.get("number") or data.get("number") or 0)
+    if not repo or not number or not pull.get("merged") or not _against_default_branch(data):
+        return
+    outcome = await record_merge(
+        gh,
+        repo,
+        number,
+        merge_commit=str(pull.get("merge_commit_sha") or ""),
+        bot_login=ctx.config.bot_login,
+    )
+    ctx.log.info("%s#%d merged: preview %s", repo, number, outcome.value)

@@ -1,0 +1,133 @@
+"""Pushes to the default branch: the notes they change become issues, kept in sync."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from gidgethub.routing import Router
+from gidgethub.sansio import Event
+
+from bot.context import BotContext
+from bot.engine.execute import execute
+from bot.engine.read import ZERO_SHA, load_repo_settings, plan_push
+from bot.markdown.issue_body import comment_tag, neutralise_mentions, short_hash
+from bot.planner.actions import CommitComment
+from bot.preview.keep import after_push
+from bot.settings import SETTINGS_PATH, SettingsError
+
+if TYPE_CHECKING:
+    from bot.github import GitHubClient
+
+router = Router()
+
+
+def settings_problem_comment(error: SettingsError, commit: str, repo: str) -> CommitComment:
+    """The commit comment that says why a push was not acted on: its settings file is wrong."""
+    # Problems quote the file (and examples like "@octocat"): they must notify nobody.
+    problems = neutralise_mentions("\n".join(f"- {p}" for p in error.problems))
+    tag = "settings-" + short_hash(*error.problems)
+    body = (
+        f"meeting-todo-bot did not act on this push: `{SETTINGS_PATH}` has problems.\n\n"
+        f"{problems}\n\n"
+        "Fix the file and push again; to catch up on the notes "
+        f"pushed meanwhile, a maintainer can run `python -m bot sync {repo}` (add `--dry-run` "
+        "first to see what it would do). Every setting is described in meeting-todo-bot's "
+        "docs/settings.md.\n\n"
+        f"{comment_tag(tag)}"
+    )
+    return CommitComment(commit, body, tag, reason="settings file has problems")
+
+
+@router.register("push")
+async def on_push(event: Event, gh: GitHubClient, ctx: BotContext) -> None:
+    """Plan and perform what a push to the default branch means for the bot's issues.
+
+    Once that is done, the previews of the pull requests the push merged link the issues filed.
+    """
+    data = event.data
+    repository = data.get("repository") or {}
+    repo = str(repository.get("full_name", ""))
+    default_branch = str(repository.get("default_branch") or repository.get("master_branch") or "")
+    ref = str(data.get("ref", ""))
+    after = str(data.get("after", ""))
+    if not repo or ref != f"refs/heads/{default_branch}" or data.get("deleted") or not after:
+        ctx.log.debug("push to %s %s: not the default branch, ignored", repo, ref)
+        return
+    before = str(data.get("before") or ZERO_SHA)
+    if await handle_push(gh, ctx, repo, before, after, server_url(repository)):
+        await after_push(gh, repo, data, bot_login=ctx.config.bot_login)
+
+
+async def handle_push(
+    gh: GitHubClient, ctx: BotContext, repo: str, before: str, after: str, server: str
+) -> bool:
+    """Bring the bot's issues in line with the push ``before..after``.
+
+    Returns False when the settings file stopped it (said in a commit comment); raises when
+    some write failed, so that the delivery counts as failed (a redelivery or ``sync`` heals).
+    """
+    try:
+        settings = await load_repo_settings(gh, repo, after)
+    except SettingsError as exc:
+        ctx.log.warning("%s@%s: settings problems: %s", repo, after[:7], "; ".join(exc.problems))
+        outcome = await execute(
+            gh, repo, [settings_problem_comment(exc, after, repo)], bot_login=ctx.config.bot_login
+        )
+        if not outcome.ok:
+            raise RuntimeError("could not comment on the settings problems") from exc
+        return False
+    result = await plan_push(
+        gh,
+        repo,
+        before,
+        after,
+        bot_login=ctx.config.bot_login,
+        settings=settings,
+        server_url=server,
+    )
+    if result is None:
+        ctx.log.info("%s %s..%s: no notes changed", repo, before[:7], after[:7])
+        return True
+    for warning in result.warnings:
+        ctx.log.warning("%s@%s: %s", repo, after[:7], warning)
+    plan = result.plan
+    ctx.log.info(
+        "%s %s..%s: %d notes files read, %d actions planned%s",
+        repo,
+        before[:7],
+        after[:7],
+        result.files_read,
+        len(plan.actions),
+        f", {len(plan.held_back)} new issues held back (cap {plan.cap})" if plan.cap_hit else "",
+    )
+    if plan.is_empty:
+        return True
+    outcome = await execute(
+        gh,
+        repo,
+        plan.actions,
+        bot_login=ctx.config.bot_login,
+        bot_label=settings.labels[0] if settings.labels else None,
+    )
+    ctx.log.info(
+        "%s@%s: %d writes, %d already done, %d failed",
+        repo,
+        after[:7],
+        len(outcome.performed),
+        len(outcome.skipped),
+        len(outcome.failed),
+    )
+    if not outcome.ok:
+        raise RuntimeError(
+            f"{len(outcome.failed)} actions failed; a redelivery of this push or `sync` heals them"
+        )
+    return True
+
+
+def server_url(repository: dict[str, object]) -> str:
+    """``https://github.com`` (or the Enterprise host) from the repository's ``html_url``."""
+    html_url = str(repository.get("html_url") or "")
+    full_name = str(repository.get("full_name") or "")
+    if html_url and full_name and html_url.endswith("/" + full_name):
+        return html_url[: -len(full_name) - 1]
+    return "https://github.com"
