@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
-from typing import Literal
 
 from markdown_it import MarkdownIt
+
+from bot.commands.spec import VERBS, VerbSpec, verbs_for
+
+__all__ = ["VERBS", "Command", "CommandError", "parse_commands", "verbs_for"]
 
 PREFIX = "/todo"
 #: Later command lines in one comment are refused, not run: each command may write to
@@ -28,56 +29,6 @@ PREFIX = "/todo"
 MAX_COMMANDS_PER_COMMENT = 20
 #: GitHub refuses longer label names.
 MAX_LABEL_LENGTH = 50
-
-ArgumentKind = Literal["none", "reason", "logins", "labels"]
-Where = Literal["issue", "pull_request", "both"]
-
-
-@dataclass(frozen=True)
-class VerbSpec:
-    """One verb: where it applies, what arguments it takes, how the help shows it."""
-
-    name: str
-    usage: str
-    summary: str
-    arguments: ArgumentKind
-    where: Where
-
-
-#: Every verb, in the order the help lists them.
-VERBS: Mapping[str, VerbSpec] = MappingProxyType(
-    {
-        spec.name: spec
-        for spec in (
-            VerbSpec(
-                "done", "/todo done [reason]", "close the issue as completed", "reason", "issue"
-            ),
-            VerbSpec("reopen", "/todo reopen", "reopen the issue", "none", "issue"),
-            VerbSpec("assign", "/todo assign @login ...", "add assignees", "logins", "issue"),
-            VerbSpec(
-                "unassign", "/todo unassign @login ...", "remove assignees", "logins", "issue"
-            ),
-            VerbSpec("label", "/todo label name ...", "add labels", "labels", "issue"),
-            VerbSpec("unlabel", "/todo unlabel name ...", "remove labels", "labels", "issue"),
-            VerbSpec(
-                "unlink", "/todo unlink", "the bot never touches this issue again", "none", "issue"
-            ),
-            VerbSpec(
-                "sync", "/todo sync", "reconcile the issue with its notes now", "none", "issue"
-            ),
-            VerbSpec(
-                "preview", "/todo preview", "recompute the preview comment", "none", "pull_request"
-            ),
-            VerbSpec("help", "/todo help", "list the commands", "none", "both"),
-        )
-    }
-)
-
-
-def verbs_for(*, on_pull_request: bool) -> tuple[str, ...]:
-    """The verbs that apply on a notes pull request, or on an issue the bot filed."""
-    here: Where = "pull_request" if on_pull_request else "issue"
-    return tuple(name for name, spec in VERBS.items() if spec.where in (here, "both"))
 
 
 @dataclass(frozen=True)

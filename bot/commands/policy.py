@@ -10,15 +10,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from bot.commands.parse import Command
+from bot.commands.spec import VERBS
 
 Permission = Literal["admin", "maintain", "write", "triage", "read", "none"]
 
 #: Repository roles that may run every command.
 MAINTAINER_PERMISSIONS: frozenset[str] = frozenset({"admin", "maintain", "write", "triage"})
 MAINTAINERS = "people with triage, write, maintain or admin access"
-
-#: Verbs an issue's assignees may run on that issue (``unassign``: only themselves).
-ASSIGNEE_VERBS: frozenset[str] = frozenset({"done", "reopen", "unassign"})
 
 
 def is_bot_sender(sender: Mapping[str, Any], bot_login: str) -> bool:
@@ -61,14 +59,16 @@ _ROLES: Mapping[str, Permission] = {
 
 def who_may(verb: str) -> str:
     """Who may run ``verb``, as a phrase for replies and the help."""
-    if verb == "help":
-        return "anyone"
-    if verb in ("done", "reopen"):
-        return f"the issue's assignees and {MAINTAINERS}"
-    if verb == "unassign":
-        return f"the issue's assignees (to unassign themselves) and {MAINTAINERS}"
-    if verb == "preview":
-        return f"the pull request's author and {MAINTAINERS}"
+    who = VERBS[verb].who if verb in VERBS else "maintainers"
+    match who:
+        case "anyone":
+            return "anyone"
+        case "assignees":
+            return f"the issue's assignees and {MAINTAINERS}"
+        case "assignees-themselves":
+            return f"the issue's assignees (to unassign themselves) and {MAINTAINERS}"
+        case "pr-author":
+            return f"the pull request's author and {MAINTAINERS}"
     return MAINTAINERS
 
 
@@ -84,15 +84,16 @@ def may_run(
 
     Logins compare without regard to case, as GitHub's do.
     """
-    if permission in MAINTAINER_PERMISSIONS or cmd.verb == "help":
+    who = VERBS[cmd.verb].who if cmd.verb in VERBS else "maintainers"
+    if permission in MAINTAINER_PERMISSIONS or who == "anyone":
         return None
     me = sender.lower()
-    if cmd.verb == "preview" and pr_author is not None and pr_author.lower() == me:
+    if who == "pr-author" and pr_author is not None and pr_author.lower() == me:
         return None
     is_assignee = any(login.lower() == me for login in issue_assignees)
-    if is_assignee and cmd.verb in ("done", "reopen"):
+    if is_assignee and who == "assignees":
         return None
-    if is_assignee and cmd.verb == "unassign":
+    if is_assignee and who == "assignees-themselves":
         others = [login for login in cmd.args if login.lower() != me]
         if not others:
             return None

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.commands.parse import VERBS, verbs_for
 from bot.commands.policy import who_may
+from bot.commands.spec import VERBS, verbs_for
 from bot.markdown.issue_body import neutralise_mentions
 
 Reaction = Literal["+1", "confused"]

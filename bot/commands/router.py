@@ -18,10 +18,11 @@ from bot.commands.policy import Permission, is_bot_sender, may_run, permission_f
 from bot.commands.replies import CommandOutcome, feedback
 from bot.commands.verbs import (
     CommandEnv,
+    PullTarget,
     TargetIssue,
+    VerbCall,
     is_bot_issue,
-    run_issue_command,
-    run_pull_command,
+    run_command,
 )
 from bot.context import BotContext
 from bot.github import api
@@ -77,8 +78,9 @@ async def _run(
     target: TargetIssue | PullNotes,
 ) -> str | None:
     if isinstance(target, TargetIssue):
-        return await run_issue_command(gh, env, target, entry)
-    return await run_pull_command(gh, env, int(issue["number"]), issue, target, entry)
+        return await run_command(VerbCall(gh, env, entry, issue=target))
+    pull = PullTarget(int(issue["number"]), issue, target)
+    return await run_command(VerbCall(gh, env, entry, pull=pull))
 
 
 @router.register("issue_comment", action="created")

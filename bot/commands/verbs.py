@@ -1,4 +1,4 @@
-"""Perform ``/todo`` commands against GitHub: one function per verb, each returning why it failed.
+"""Every ``/todo`` verb: one decorated function each, declaring its name, help, who may run it.
 
 The decisions (what to send for ``done``, which logins or labels apply, which planned actions
 concern one issue) are pure functions; the verb functions only send what they decide. Each
@@ -8,11 +8,12 @@ follows GitHub's answers, so later commands of the same comment see earlier ones
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.commands.parse import Command
+from bot.commands.spec import VERBS, ArgumentKind, VerbSpec, Where, Who, declare
 from bot.engine.execute import execute
 from bot.engine.read import load_repo_settings, plan_files
 from bot.github import GitHubClient, GitHubError, api
@@ -279,70 +280,164 @@ async def _sync(gh: GitHubClient, env: CommandEnv, issue: TargetIssue) -> str | 
     return None
 
 
-async def run_issue_command(
-    gh: GitHubClient, env: CommandEnv, issue: TargetIssue, cmd: Command
-) -> str | None:
-    """Perform one command on an issue the bot filed; ``None`` when it ran, else why not."""
+# --- the verbs: each declared once, with its handler ---------------------------------------------
+
+
+@dataclass
+class VerbCall:
+    """One command to run, and what it acts on: an issue the bot filed, or a notes pull request."""
+
+    gh: GitHubClient
+    env: CommandEnv
+    cmd: Command
+    issue: TargetIssue | None = None
+    pull: PullTarget | None = None
+
+    @property
+    def target_issue(self) -> TargetIssue:
+        """The issue an issue verb acts on (the dispatcher only calls those with one)."""
+        assert self.issue is not None
+        return self.issue
+
+    @property
+    def target_pull(self) -> PullTarget:
+        """The pull request a pull-request verb acts on."""
+        assert self.pull is not None
+        return self.pull
+
+
+@dataclass(frozen=True)
+class PullTarget:
+    """A notes pull request a command was written on."""
+
+    number: int
+    issue: Mapping[str, Any]  # the pull request as the issue_comment payload shows it
+    notes: PullNotes
+
+
+VerbHandler = Callable[[VerbCall], Awaitable[str | None]]
+_HANDLERS: dict[str, VerbHandler] = {}
+
+
+def verb(
+    name: str,
+    *,
+    usage: str,
+    summary: str,
+    arguments: ArgumentKind = "none",
+    where: Where = "issue",
+    who: Who = "maintainers",
+) -> Callable[[VerbHandler], VerbHandler]:
+    """Declare a ``/todo`` verb on its handler (snekomatic's ``route_command``).
+
+    The handler returns ``None`` when the command ran, else the reason for the reply.
+    """
+
+    def register(handler: VerbHandler) -> VerbHandler:
+        declare(VerbSpec(name, usage, summary, arguments, where, who))
+        _HANDLERS[name] = handler
+        return handler
+
+    return register
+
+
+async def run_command(call: VerbCall) -> str | None:
+    """Perform one command; ``None`` when it ran, else why not."""
+    spec = VERBS.get(call.cmd.verb)
+    here = "pull_request" if call.pull is not None else "issue"
+    if spec is None or spec.where not in (here, "both"):
+        return (
+            f"`{call.cmd.verb}` does not apply to {'a pull request' if call.pull else 'an issue'}"
+        )
     try:
-        match cmd.verb:
-            case "done":
-                await _patch(gh, env, issue, done_fields(issue))
-            case "reopen":
-                await _patch(gh, env, issue, reopen_fields(issue))
-            case "unlink":
-                await _patch(gh, env, issue, unlink_fields(issue))
-            case "assign":
-                return await _assign(gh, env, issue, cmd.args)
-            case "unassign":
-                return await _unassign(gh, env, issue, cmd.args)
-            case "label":
-                return await _label(gh, env, issue, cmd.args)
-            case "unlabel":
-                return await _unlabel(gh, env, issue, cmd.args)
-            case "sync":
-                return await _sync(gh, env, issue)
-            case "help":
-                pass
-            case _:
-                return f"`{cmd.verb}` does not apply to an issue"
+        return await _HANDLERS[spec.name](call)
     except GitHubError as exc:
         return _github_failure(exc)
+
+
+@verb(
+    "done",
+    usage="/todo done [reason]",
+    summary="close the issue as completed",
+    arguments="reason",
+    who="assignees",
+)
+async def _done(call: VerbCall) -> str | None:
+    await _patch(call.gh, call.env, call.target_issue, done_fields(call.target_issue))
     return None
 
 
-# --- the verbs on a notes pull request ---------------------------------------------------------
+@verb("reopen", usage="/todo reopen", summary="reopen the issue", who="assignees")
+async def _reopen(call: VerbCall) -> str | None:
+    await _patch(call.gh, call.env, call.target_issue, reopen_fields(call.target_issue))
+    return None
 
 
-async def run_pull_command(
-    gh: GitHubClient,
-    env: CommandEnv,
-    number: int,
-    pull_issue: Mapping[str, Any],
-    pull: PullNotes,
-    cmd: Command,
-) -> str | None:
-    """Perform one command on a notes pull request; ``None`` when it ran, else why not."""
-    if cmd.verb == "help":
-        return None
-    if cmd.verb != "preview":
-        return f"`{cmd.verb}` does not apply to a pull request"
-    merged = bool((pull_issue.get("pull_request") or {}).get("merged_at"))
-    try:
-        if merged:
-            await link_merged(gh, env.repo, number, merge_commit="", bot_login=env.bot_login)
-        elif pull_issue.get("state") != "open":
-            return "this pull request is closed: reopen it to preview it again"
-        else:
-            await refresh_preview(
-                gh,
-                env.repo,
-                number,
-                head=pull.head,
-                base=env.default_branch,
-                bot_login=env.bot_login,
-                server_url=env.server_url,
-                pull=pull,
-            )
-    except GitHubError as exc:
-        return _github_failure(exc)
+@verb("assign", usage="/todo assign @login ...", summary="add assignees", arguments="logins")
+async def _assign_verb(call: VerbCall) -> str | None:
+    return await _assign(call.gh, call.env, call.target_issue, call.cmd.args)
+
+
+@verb(
+    "unassign",
+    usage="/todo unassign @login ...",
+    summary="remove assignees",
+    arguments="logins",
+    who="assignees-themselves",
+)
+async def _unassign_verb(call: VerbCall) -> str | None:
+    return await _unassign(call.gh, call.env, call.target_issue, call.cmd.args)
+
+
+@verb("label", usage="/todo label name ...", summary="add labels", arguments="labels")
+async def _label_verb(call: VerbCall) -> str | None:
+    return await _label(call.gh, call.env, call.target_issue, call.cmd.args)
+
+
+@verb("unlabel", usage="/todo unlabel name ...", summary="remove labels", arguments="labels")
+async def _unlabel_verb(call: VerbCall) -> str | None:
+    return await _unlabel(call.gh, call.env, call.target_issue, call.cmd.args)
+
+
+@verb("unlink", usage="/todo unlink", summary="the bot never touches this issue again")
+async def _unlink(call: VerbCall) -> str | None:
+    await _patch(call.gh, call.env, call.target_issue, unlink_fields(call.target_issue))
+    return None
+
+
+@verb("sync", usage="/todo sync", summary="reconcile the issue with its notes now")
+async def _sync_verb(call: VerbCall) -> str | None:
+    return await _sync(call.gh, call.env, call.target_issue)
+
+
+@verb(
+    "preview",
+    usage="/todo preview",
+    summary="recompute the preview comment",
+    where="pull_request",
+    who="pr-author",
+)
+async def _preview(call: VerbCall) -> str | None:
+    pull, env = call.target_pull, call.env
+    if (pull.issue.get("pull_request") or {}).get("merged_at"):
+        await link_merged(call.gh, env.repo, pull.number, merge_commit="", bot_login=env.bot_login)
+    elif pull.issue.get("state") != "open":
+        return "this pull request is closed: reopen it to preview it again"
+    else:
+        await refresh_preview(
+            call.gh,
+            env.repo,
+            pull.number,
+            head=pull.notes.head,
+            base=env.default_branch,
+            bot_login=env.bot_login,
+            server_url=env.server_url,
+            pull=pull.notes,
+        )
+    return None
+
+
+@verb("help", usage="/todo help", summary="list the commands", where="both", who="anyone")
+async def _help(call: VerbCall) -> str | None:
+    # The reply lists the commands (bot.commands.replies); there is nothing to write.
     return None
