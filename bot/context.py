@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bot.config import Config
+from bot.engine.store import Store
 
 if TYPE_CHECKING:
     from bot.github import GitHubFactory
@@ -42,5 +43,6 @@ class BotContext:
 
     config: Config
     factory: GitHubFactory
+    store: Store
     delivery_id: str
     log: logging.LoggerAdapter[logging.Logger]

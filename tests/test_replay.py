@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from bot_process import BotProcess, start_bot
+from cachetools import LRUCache
 from fake_github import FakeGitHub, FakeRepo
 from fake_github.fixture import violation_report
 from fake_github.webhooks import push_payload
@@ -49,6 +50,8 @@ def load_pushes(path: Path = REPLAY) -> list[dict[str, Any]]:
 # --- what a push changes, computed from the reader alone -----------------------------------------
 
 ItemSignature = tuple[Any, ...]
+#: Parsed notes shared by the module's tests (the replay reads the same files many times).
+PARSED: LRUCache[Any, Any] = LRUCache(maxsize=64)
 
 
 def item_signatures(tree: Mapping[str, str], paths: Sequence[str]) -> Counter[ItemSignature]:
@@ -58,7 +61,7 @@ def item_signatures(tree: Mapping[str, str], paths: Sequence[str]) -> Counter[It
         text = tree.get(path)
         if text is None:
             continue
-        notes = parse_notes(text, path, DEFAULT_SETTINGS)  # the reader, results remembered
+        notes = parse_notes(text, path, DEFAULT_SETTINGS, PARSED)  # results remembered
         meeting = (notes.meeting.title, notes.meeting.date)
         for item in notes.items:
             shown = {k: v for k, v in item.as_json().items() if k not in ("path", "line")}

@@ -22,13 +22,14 @@ from gidgethub.sansio import Event
 
 from bot.config import Config
 from bot.context import BotContext
+from bot.engine.store import MemoryStore
 from bot.web.deliveries import DeliveryQueue
+from bot.web.delivery import installation_id, ordering_key
+from bot.web.dispatch import Services
 from bot.web.server import (
     MAX_BODY_BYTES,
     WebhookRejected,
     build_app,
-    installation_id,
-    ordering_key,
     parse_delivery,
 )
 
@@ -90,7 +91,8 @@ class App:
 async def make_app(router: Router, config: Config = CONFIG) -> AsyncIterator[App]:
     queue = DeliveryQueue()
     factory = FakeFactory()
-    app = build_app(config, router, factory, queue)  # type: ignore[arg-type]
+    services = Services(config, factory, MemoryStore(), router)  # type: ignore[arg-type]
+    app = build_app(services, queue)
     async with TestClient(TestServer(app)) as client:
         yield App(client, queue, factory)
 

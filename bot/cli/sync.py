@@ -14,8 +14,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.config import Config, ConfigError
-from bot.engine.execute import execute
-from bot.engine.read import plan_full
+from bot.engine.read import PlanResult
+from bot.engine.reconcile import EveryNotesFile, reconcile
+from bot.engine.store import MemoryStore
 from bot.github import GitHubError, GitHubFactory, api
 from bot.markdown.issue_body import DEFAULT_SERVER_URL
 from bot.settings import SettingsError
@@ -35,39 +36,41 @@ async def sync_repository(config: Config, repo: str, *, dry_run: bool) -> int:
         commit = await api.head_commit(gh, repo, "HEAD")
         head = str(commit["sha"])
         _say(f"{repo}: reading notes at {head[:7]} (the default branch's head)")
-        result = await plan_full(
+
+        def show(result: PlanResult) -> None:
+            for warning in result.warnings:
+                _say(f"warning: {warning}")
+            plan = result.plan
+            _say(f"{repo}: {result.files_read} notes files, {len(plan.actions)} actions planned")
+            for line in plan.summary_lines():
+                print(("would " if dry_run else "") + line, flush=True)
+            for unresolved in plan.unresolved:
+                item = unresolved.item
+                names = ", ".join(unresolved.names)
+                _say(f"note: {item.path}:{item.line}: owners not found: {names} ({unresolved.fix})")
+            for refused in plan.unassignable:
+                item = refused.item
+                logins = ", ".join(refused.logins)
+                _say(
+                    f"note: {item.path}:{item.line}: GitHub would not assign {logins}; "
+                    "named instead"
+                )
+
+        done = await reconcile(
             gh,
+            MemoryStore(),  # one run: nothing to share with another process
             repo,
             head,
+            EveryNotesFile(capped=False),  # a deliberate backfill: not capped
             bot_login=config.bot_login,
             server_url=web_url(commit, repo),
-            capped=False,
-        )
-        for warning in result.warnings:
-            _say(f"warning: {warning}")
-        plan = result.plan
-        _say(f"{repo}: {result.files_read} notes files, {len(plan.actions)} actions planned")
-        for line in plan.summary_lines():
-            print(("would " if dry_run else "") + line, flush=True)
-        for unresolved in plan.unresolved:
-            item = unresolved.item
-            names = ", ".join(unresolved.names)
-            _say(f"note: {item.path}:{item.line}: owners not found: {names} ({unresolved.fix})")
-        for refused in plan.unassignable:
-            item = refused.item
-            logins = ", ".join(refused.logins)
-            _say(f"note: {item.path}:{item.line}: GitHub would not assign {logins}; named instead")
-        if dry_run or not plan.actions:
-            return 0
-        settings = result.settings
-        outcome = await execute(
-            gh,
-            repo,
-            plan.actions,
-            bot_login=config.bot_login,
-            bot_label=settings.labels[0] if settings.labels else None,
+            dry_run=dry_run,
+            on_plan=show,
             progress=_say,
         )
+        outcome = done.outcome
+        if outcome is None:
+            return 0
         _say(
             f"{repo}: {len(outcome.performed)} writes, {len(outcome.skipped)} already done, "
             f"{len(outcome.failed)} failed"

@@ -117,6 +117,7 @@ async def on_comment(event: Event, gh: GitHubClient, ctx: BotContext) -> None:
         bot_login=bot_login,
         default_branch=str(repository.get("default_branch") or "main"),
         server_url=server_url(repository),
+        store=ctx.store,
     )
 
     sender = _login(data.get("sender")) or _login(comment.get("user"))

@@ -14,11 +14,11 @@ from typing import Any
 
 from bot.commands.parse import Command
 from bot.commands.spec import VERBS, ArgumentKind, VerbSpec, Where, Who, declare
-from bot.engine.execute import execute
-from bot.engine.read import load_repo_settings, plan_files
+from bot.engine.read import load_repo_settings
+from bot.engine.reconcile import NotesFiles, reconcile
+from bot.engine.store import Store
 from bot.github import GitHubClient, GitHubError, api
 from bot.markdown.issue_body import IssueMarker, code_span, parse_marker, with_marker
-from bot.planner.actions import Action, CommitComment, CreateIssue
 from bot.preview.keep import PullNotes, link_merged, refresh_preview
 from bot.settings import SettingsError
 
@@ -31,6 +31,7 @@ class CommandEnv:
     bot_login: str
     default_branch: str
     server_url: str
+    store: Store
 
 
 def _names(values: Any, field: str) -> list[str]:
@@ -139,15 +140,6 @@ def match_labels(available: Iterable[str], names: Iterable[str]) -> tuple[list[s
     found = [by_folded[n.casefold()] for n in names if n.casefold() in by_folded]
     unknown = [n for n in names if n.casefold() not in by_folded]
     return found, unknown
-
-
-def actions_for_issue(actions: Iterable[Action], number: int) -> list[Action]:
-    """The planned actions that write to issue ``number`` (no new issues, no commit comments)."""
-    return [
-        a
-        for a in actions
-        if not isinstance(a, CreateIssue | CommitComment) and getattr(a, "number", None) == number
-    ]
 
 
 def _codes(values: Iterable[str]) -> str:
@@ -261,22 +253,19 @@ async def _sync(gh: GitHubClient, env: CommandEnv, issue: TargetIssue) -> str | 
         return "the settings file has problems: " + "; ".join(exc.problems)
     paths = list(dict.fromkeys(p for p in (marker.path, *marker.seen) if p))
     # Every file the item was seen in is read: one that is gone is gone (full-sync mode).
-    planned = await plan_files(
+    done = await reconcile(
         gh,
+        env.store,
         env.repo,
-        paths,
         head,
+        NotesFiles(paths, issue=issue.number),
         bot_login=env.bot_login,
-        settings=settings,
         server_url=env.server_url,
-        cap=None,
-    )
-    result = await execute(
-        gh, env.repo, actions_for_issue(planned.plan.actions, issue.number), bot_login=env.bot_login
+        settings=settings,
     )
     _refresh(issue, await api.get_issue(gh, env.repo, issue.number))
-    if result.failed:
-        return "could not finish: " + "; ".join(reason for _, reason in result.failed)
+    if done.outcome is not None and done.outcome.failed:
+        return "could not finish: " + "; ".join(reason for _, reason in done.outcome.failed)
     return None
 
 
@@ -420,7 +409,9 @@ async def _sync_verb(call: VerbCall) -> str | None:
 async def _preview(call: VerbCall) -> str | None:
     pull, env = call.target_pull, call.env
     if (pull.issue.get("pull_request") or {}).get("merged_at"):
-        await link_merged(call.gh, env.repo, pull.number, merge_commit="", bot_login=env.bot_login)
+        await link_merged(
+            call.gh, env.store, env.repo, pull.number, merge_commit="", bot_login=env.bot_login
+        )
     elif pull.issue.get("state") != "open":
         return "this pull request is closed: reopen it to preview it again"
     else:

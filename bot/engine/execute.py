@@ -14,8 +14,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from cachetools import TTLCache
-
+from bot.engine.store import DAY, Store
 from bot.github import GitHubClient, GitHubError, api
 from bot.markdown.issue_body import comment_tags, parse_marker
 from bot.planner.actions import (
@@ -38,7 +37,6 @@ MAX_RESENDS = 2
 
 # Commit comments cannot be listed with the operations the bot may use, so the tags of the
 # ones this process posted are remembered for a day: a redelivered push stays quiet.
-_posted_commit_comments: TTLCache[tuple[str, str, str], bool] = TTLCache(maxsize=4096, ttl=86400)
 
 
 @dataclass
@@ -67,7 +65,12 @@ async def _has_tagged_comment(
 
 
 async def _perform(
-    gh: GitHubClient, repo: str, action: Action, bot_login: str, result: ExecutionResult
+    gh: GitHubClient,
+    store: Store,
+    repo: str,
+    action: Action,
+    bot_login: str,
+    result: ExecutionResult,
 ) -> bool:
     """Send one action's write; False when it was already done."""
     match action:
@@ -95,11 +98,12 @@ async def _perform(
                 return False
             await api.create_comment(gh, repo, action.number, action.body)
         case CommitComment():
-            memo_key = (repo.lower(), action.commit, action.dedupe_tag)
-            if memo_key in _posted_commit_comments:
+            # Commit comments cannot be listed with the app's permissions: remember them.
+            posted = f"{repo.lower()}@{action.commit}#{action.dedupe_tag}"
+            if await store.get("commit-comment", posted) is not None:
                 return False
             await api.create_commit_comment(gh, repo, action.commit, action.body)
-            _posted_commit_comments[memo_key] = True
+            await store.put("commit-comment", posted, "1", DAY)
     return True
 
 
@@ -159,7 +163,12 @@ async def _landed(
 
 
 async def _perform_once(
-    gh: GitHubClient, repo: str, action: Action, bot_login: str, result: ExecutionResult
+    gh: GitHubClient,
+    store: Store,
+    repo: str,
+    action: Action,
+    bot_login: str,
+    result: ExecutionResult,
 ) -> bool:
     """:func:`_perform`, healing a write whose outcome GitHub did not tell.
 
@@ -169,7 +178,7 @@ async def _perform_once(
     resends = 0
     while True:
         try:
-            return await _perform(gh, repo, action, bot_login, result)
+            return await _perform(gh, store, repo, action, bot_login, result)
         except GitHubError as exc:
             if not exc.maybe_applied or resends >= MAX_RESENDS:
                 raise
@@ -203,6 +212,7 @@ async def execute(
     repo: str,
     actions: Iterable[Action],
     *,
+    store: Store,
     bot_login: str,
     bot_label: str | None = None,
     progress: Callable[[str], None] | None = None,
@@ -216,7 +226,7 @@ async def execute(
         log.warning("%s: could not create label %r: %s", repo, bot_label, exc)
     for action in todo:
         try:
-            done = await _perform_once(gh, repo, action, bot_login, result)
+            done = await _perform_once(gh, store, repo, action, bot_login, result)
         except GitHubError as exc:
             log.error("%s: %s failed: %s", repo, action.summary, exc)
             result.failed.append((action.summary, str(exc)))

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
-
-from cachetools import LRUCache
+from typing import Any
 
 from bot.github import GitHubClient, api
 from bot.notes import NotesError, read_notes
@@ -22,10 +21,6 @@ from bot.settings import SETTINGS_PATH, Settings, SettingsError, is_notes_path, 
 log = logging.getLogger(__name__)
 
 ZERO_SHA = "0" * 40
-
-# A push's notes "after" are the next push's "before": parsing a yearly notes file takes a
-# tenth of a second, so recent results are kept (by path, text and settings).
-_parsed: LRUCache[tuple[str, str, str], NotesFile] = LRUCache(maxsize=64)
 
 
 @dataclass(frozen=True)
@@ -53,6 +48,8 @@ class PlanResult:
     settings: Settings
     files_read: int
     warnings: tuple[str, ...] = ()
+    #: The bot's issues as they were read for the plan (a preview shows them again).
+    issues: tuple[IssueState, ...] = ()
 
 
 async def load_repo_settings(gh: GitHubClient, repo: str, ref: str) -> Settings:
@@ -127,7 +124,7 @@ async def read_notes_files(
         if text is None:
             continue
         try:
-            notes = parse_notes(text, path, settings)
+            notes = parse_notes(text, path, settings, gh.derived)
         except NotesError as exc:
             warnings.append(f"{path}: {exc}")
             continue
@@ -136,13 +133,16 @@ async def read_notes_files(
     return result, warnings
 
 
-def parse_notes(text: str, path: str, settings: Settings) -> NotesFile:
-    """:func:`bot.notes.read_notes`, remembering the last results (the reader is pure)."""
-    key = (path, hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(), repr(settings))
-    notes = _parsed.get(key)
-    if notes is None:
+def parse_notes(
+    text: str, path: str, settings: Settings, cache: MutableMapping[Any, Any]
+) -> NotesFile:
+    """:func:`bot.notes.read_notes`, remembering results in ``cache`` (the reader is pure)."""
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    key = ("notes", path, digest, repr(settings))
+    notes = cache.get(key)
+    if not isinstance(notes, NotesFile):
         notes = read_notes(text, path, settings)
-        _parsed[key] = notes
+        cache[key] = notes
     return notes
 
 
@@ -166,16 +166,18 @@ async def plan_push(
     bot_login: str,
     settings: Settings | None = None,
     server_url: str = "https://github.com",
+    files: list[dict[str, Any]] | None = None,
 ) -> PlanResult | None:
     """Plan what the commits ``base..head`` mean for the bot's issues.
 
     Returns None when no notes file changed (nothing read beyond the compare). Falls back
     to a full plan at ``head`` when ``base`` is zero or unknown to GitHub (a force push, a
-    new branch).
+    new branch). ``files``: the changes ``base..head``, when the caller has them already.
     """
     if settings is None:
         settings = await load_repo_settings(gh, repo, head)
-    files = None if base == ZERO_SHA else await api.changed_files(gh, repo, base, head)
+    if files is None and base != ZERO_SHA:
+        files = await api.changed_files(gh, repo, base, head)
     if files is None:
         return await plan_full(
             gh, repo, head, bot_login=bot_login, settings=settings, server_url=server_url
@@ -202,7 +204,11 @@ async def plan_push(
         server_url=server_url,
     )
     return PlanResult(
-        plan, settings, len(before) + len(after), tuple(warnings_before + warnings_after)
+        plan,
+        settings,
+        len(before) + len(after),
+        tuple(warnings_before + warnings_after),
+        tuple(issues),
     )
 
 
@@ -268,7 +274,7 @@ async def plan_files(
         full_sync=True,
         cap=cap,
     )
-    return PlanResult(plan, settings, len(after), tuple(warnings))
+    return PlanResult(plan, settings, len(after), tuple(warnings), tuple(issues))
 
 
 __all__ = [

@@ -13,6 +13,7 @@ import asyncio
 import base64
 import binascii
 import logging
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -115,9 +116,27 @@ async def changed_files(
     incomplete (GitHub stops listing at 300 files): either way the caller should read the
     notes at ``head`` in full instead.
     """
+    return (await comparison(gh, repo, base, head)).files
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What ``compare/BASE...HEAD`` says: where the branches met, and the files changed since."""
+
+    merge_base: str | None
+    #: None when unknown (404) or perhaps cut short (300 files or more).
+    files: list[dict[str, Any]] | None
+
+
+async def comparison(gh: GitHubClient, repo: str, base: str, head: str) -> Comparison:
+    """One comparison, all pages: its merge base and every file changed since it."""
     files: dict[str, dict[str, Any]] = {}
+    merge_base: str | None = None
     try:
         async for page in gh.pages(_compare_url(repo, base, head), {"per_page": 100}):
+            found = (page.get("merge_base_commit") or {}).get("sha")
+            if merge_base is None and isinstance(found, str) and found:
+                merge_base = found
             page_files = page.get("files") or []
             if len(page_files) >= COMPARE_FILES_CAP:
                 log.warning(
@@ -127,14 +146,14 @@ async def changed_files(
                     head[:12],
                     len(page_files),
                 )
-                return None
+                return Comparison(merge_base, None)
             for entry in page_files:
                 files.setdefault(str(entry["filename"]), dict(entry))
     except GitHubError as exc:
         if exc.status == 404:
-            return None
+            return Comparison(None, None)
         raise
-    return list(files.values())
+    return Comparison(merge_base, list(files.values()))
 
 
 async def commit_files(gh: GitHubClient, repo: str, ref: str) -> dict[str, Any]:

@@ -362,11 +362,15 @@ class GitHubClient:
         stats: RequestStats,
         memo: TTLCache[Any, Any],
         installation_id: int | None,
+        derived: LRUCache[Any, Any] | None = None,
     ) -> None:
         self._transport = transport
         self.stats = stats
         #: Short-lived answers shared by the factory's clients (see :mod:`bot.github.api`).
         self.memo = memo
+        #: Results computed from what GitHub sent (parsed notes), shared by the factory's
+        #: clients: a pure function of their key, so a miss only costs time.
+        self.derived: LRUCache[Any, Any] = LRUCache(maxsize=64) if derived is None else derived
         self.installation_id = installation_id
 
     @property
@@ -491,6 +495,9 @@ class GitHubFactory:
         #: Counters over every client this factory made.
         self.stats = RequestStats()
         self.memo: TTLCache[Any, Any] = TTLCache(maxsize=8192, ttl=memo_ttl)
+        # A push's notes "after" are the next push's "before": parsing a yearly notes file
+        # takes a tenth of a second, so the last few results are kept.
+        self.derived: LRUCache[Any, Any] = LRUCache(maxsize=64)
         self._jwt: AppJWT | None = None
         self.tokens: InstallationTokens | None = None
         if config.uses_app:
@@ -517,7 +524,13 @@ class GitHubFactory:
     ) -> GitHubClient:
         stats = RequestStats()
         transport = self._transport(key, credentials, paced, stats)
-        return GitHubClient(transport, stats=stats, memo=self.memo, installation_id=installation_id)
+        return GitHubClient(
+            transport,
+            stats=stats,
+            memo=self.memo,
+            installation_id=installation_id,
+            derived=self.derived,
+        )
 
     def _transport(
         self, key: str, credentials: Credentials, paced: bool, stats: RequestStats

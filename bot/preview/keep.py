@@ -20,9 +20,8 @@ from enum import Enum
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from cachetools import TTLCache
-
 from bot.engine.read import issue_states, load_repo_settings, notes_changes, plan_push
+from bot.engine.store import DAY, Store
 from bot.github import GitHubClient, GitHubError, api
 from bot.planner.issues import IssueState
 from bot.preview.comment import (
@@ -45,8 +44,6 @@ MAX_MERGED_PER_PUSH = 10
 # Which pull request a merge commit came from, learnt from ``closed`` deliveries: a rebase
 # merge's commits do not name their pull request. And which pushes were handled, so that a
 # ``closed`` delivery handled after its push knows the missing issues are not coming.
-_merged_pulls: TTLCache[tuple[str, str], int] = TTLCache(maxsize=4096, ttl=86400)
-_handled_pushes: TTLCache[tuple[str, str], bool] = TTLCache(maxsize=4096, ttl=86400)
 
 _MERGE_MESSAGE = re.compile(r"^Merge pull request #(\d+) from ")
 _SQUASH_MESSAGE = re.compile(r"\(#(\d+)\)\s*$")
@@ -116,14 +113,6 @@ async def read_pull(gh: GitHubClient, repo: str, number: int, head: str | None) 
     return PullNotes(head, filenames, touches_notes, touches_settings, settings, error)
 
 
-async def _merge_base(gh: GitHubClient, repo: str, base: str, head: str) -> str:
-    """Where the pull request's changes are measured from (the base itself if unknown)."""
-    comparison = await api.compare(gh, repo, base, head)
-    merge_base = (comparison or {}).get("merge_base_commit") or {}
-    sha = merge_base.get("sha") if isinstance(merge_base, dict) else None
-    return sha if isinstance(sha, str) and sha else base
-
-
 async def preview_body(
     gh: GitHubClient,
     repo: str,
@@ -146,19 +135,22 @@ async def preview_body(
         return None
     if not pull.touches_notes:
         return None
-    merge_base = await _merge_base(gh, repo, base, pull.head)
+    # One comparison gives both where the branch left ``base`` and what it changed since:
+    # the notes before are read there.
+    comparison = await api.comparison(gh, repo, base, pull.head)
     result = await plan_push(
         gh,
         repo,
-        merge_base,
+        comparison.merge_base or base,
         pull.head,
         bot_login=bot_login,
         settings=pull.settings,
         server_url=server_url,
+        files=comparison.files if comparison.merge_base else None,
     )
     if result is None or not changes_action_items(result.plan):
         return None
-    issues = {issue.number: issue for issue in await issue_states(gh, repo, bot_login)}
+    issues = {issue.number: issue for issue in result.issues}
     return render_preview(result.plan, issues=issues, warnings=result.warnings)
 
 
@@ -213,14 +205,15 @@ async def refresh_preview(
 # --- after the merge ---------------------------------------------------------------------------
 
 
-def _push_handled(
+async def _push_handled(
+    store: Store,
     repo: str,
     merge_commit: str,
     state: PreviewState,
     filed: Mapping[str, IssueState],
     issues: Sequence[IssueState],
 ) -> bool:
-    if (repo.lower(), merge_commit) in _handled_pushes:
+    if await store.get("handled-push", f"{repo.lower()}@{merge_commit}") is not None:
         return True
     if state.planned and all(p.key in filed for p in state.planned):
         return True
@@ -230,6 +223,7 @@ def _push_handled(
 
 async def link_merged(
     gh: GitHubClient,
+    store: Store,
     repo: str,
     number: int,
     *,
@@ -250,27 +244,34 @@ async def link_merged(
     issues = await issue_states(gh, repo, bot_login)
     filed = filed_issues(issues, (p.key for p in state.planned))
     if push_handled is None:
-        push_handled = _push_handled(repo, merge_commit, state, filed, issues)
+        push_handled = await _push_handled(store, repo, merge_commit, state, filed, issues)
     body = render_merged(state, merge_commit=merge_commit, filed=filed, push_handled=push_handled)
     return await upsert_preview(gh, repo, number, body, existing)
 
 
 async def record_merge(
-    gh: GitHubClient, repo: str, number: int, *, merge_commit: str, bot_login: str
+    gh: GitHubClient, store: Store, repo: str, number: int, *, merge_commit: str, bot_login: str
 ) -> PreviewOutcome:
     """``pull_request`` ``closed`` with ``merged``: remember the merge, edit the preview."""
     if merge_commit:
-        _merged_pulls[(repo.lower(), merge_commit)] = number
-    return await link_merged(gh, repo, number, merge_commit=merge_commit, bot_login=bot_login)
+        await store.put("merged-pull", f"{repo.lower()}@{merge_commit}", str(number), DAY)
+    return await link_merged(
+        gh, store, repo, number, merge_commit=merge_commit, bot_login=bot_login
+    )
 
 
-def merged_pull_candidates(repo: str, push: Mapping[str, Any]) -> list[int]:
+async def _merged_pull(store: Store, repo: str, sha: str) -> int | None:
+    number = await store.get("merged-pull", f"{repo.lower()}@{sha}")
+    return None if number is None else int(number)
+
+
+async def merged_pull_candidates(store: Store, repo: str, push: Mapping[str, Any]) -> list[int]:
     """Pull requests a push may have merged: remembered merges, and those its commits name."""
     commits = [c for c in push.get("commits") or () if isinstance(c, dict)]
     shas = {str(c.get("id", "")) for c in commits} | {str(push.get("after", ""))}
     found: dict[int, None] = {}
     for sha in sorted(shas):
-        number = _merged_pulls.get((repo.lower(), sha))
+        number = await _merged_pull(store, repo, sha)
         if number is not None:
             found[number] = None
     for commit in commits:
@@ -282,16 +283,16 @@ def merged_pull_candidates(repo: str, push: Mapping[str, Any]) -> list[int]:
     return list(found)[:MAX_MERGED_PER_PUSH]
 
 
-def _merge_commit_for(repo: str, number: int, push: Mapping[str, Any]) -> str:
+async def _merge_commit_for(store: Store, repo: str, number: int, push: Mapping[str, Any]) -> str:
     for commit in push.get("commits") or ():
         sha = str(commit.get("id", "")) if isinstance(commit, dict) else ""
-        if _merged_pulls.get((repo.lower(), sha)) == number:
+        if await _merged_pull(store, repo, sha) == number:
             return sha
     return str(push.get("after", ""))
 
 
 async def after_push(
-    gh: GitHubClient, repo: str, push: Mapping[str, Any], *, bot_login: str
+    gh: GitHubClient, store: Store, repo: str, push: Mapping[str, Any], *, bot_login: str
 ) -> list[int]:
     """Once a push to the default branch is handled: link the issues filed in the previews of
     the pull requests it merged. Returns the pull requests whose preview was edited.
@@ -301,9 +302,9 @@ async def after_push(
     """
     after = str(push.get("after", ""))
     if after:
-        _handled_pushes[(repo.lower(), after)] = True
+        await store.put("handled-push", f"{repo.lower()}@{after}", "1", DAY)
     edited: list[int] = []
-    for number in merged_pull_candidates(repo, push):
+    for number in await merged_pull_candidates(store, repo, push):
         try:
             issue = await api.get_issue(gh, repo, number)
             pull = (issue or {}).get("pull_request")
@@ -311,9 +312,10 @@ async def after_push(
                 continue
             outcome = await link_merged(
                 gh,
+                store,
                 repo,
                 number,
-                merge_commit=_merge_commit_for(repo, number, push),
+                merge_commit=await _merge_commit_for(store, repo, number, push),
                 bot_login=bot_login,
                 push_handled=True,
             )
@@ -325,9 +327,3 @@ async def after_push(
         if outcome is PreviewOutcome.EDITED:
             edited.append(number)
     return edited
-
-
-def forget_merges() -> None:
-    """Forget the merges and pushes seen (tests that replay deliveries from scratch)."""
-    _merged_pulls.clear()
-    _handled_pushes.clear()

@@ -90,6 +90,7 @@ async def on_closed(event: Event, gh: GitHubClient, ctx: BotContext) -> None:
         return
     outcome = await record_merge(
         gh,
+        ctx.store,
         repo,
         number,
         merge_commit=str(pull.get("merge_commit_sha") or ""),

@@ -9,7 +9,8 @@ from gidgethub.sansio import Event
 
 from bot.context import BotContext
 from bot.engine.execute import execute
-from bot.engine.read import ZERO_SHA, load_repo_settings, plan_push
+from bot.engine.read import ZERO_SHA
+from bot.engine.reconcile import PushRange, reconcile
 from bot.markdown.issue_body import comment_tag, neutralise_mentions, short_hash
 from bot.planner.actions import CommitComment
 from bot.preview.keep import after_push
@@ -55,7 +56,7 @@ async def on_push(event: Event, gh: GitHubClient, ctx: BotContext) -> None:
         return
     before = str(data.get("before") or ZERO_SHA)
     if await handle_push(gh, ctx, repo, before, after, server_url(repository)):
-        await after_push(gh, repo, data, bot_login=ctx.config.bot_login)
+        await after_push(gh, ctx.store, repo, data, bot_login=ctx.config.bot_login)
 
 
 async def handle_push(
@@ -67,24 +68,28 @@ async def handle_push(
     some write failed, so that the delivery counts as failed (a redelivery or ``sync`` heals).
     """
     try:
-        settings = await load_repo_settings(gh, repo, after)
+        done = await reconcile(
+            gh,
+            ctx.store,
+            repo,
+            after,
+            PushRange(before),
+            bot_login=ctx.config.bot_login,
+            server_url=server,
+        )
     except SettingsError as exc:
         ctx.log.warning("%s@%s: settings problems: %s", repo, after[:7], "; ".join(exc.problems))
         outcome = await execute(
-            gh, repo, [settings_problem_comment(exc, after, repo)], bot_login=ctx.config.bot_login
+            gh,
+            repo,
+            [settings_problem_comment(exc, after, repo)],
+            store=ctx.store,
+            bot_login=ctx.config.bot_login,
         )
         if not outcome.ok:
             raise RuntimeError("could not comment on the settings problems") from exc
         return False
-    result = await plan_push(
-        gh,
-        repo,
-        before,
-        after,
-        bot_login=ctx.config.bot_login,
-        settings=settings,
-        server_url=server,
-    )
+    result = done.planned
     if result is None:
         ctx.log.info("%s %s..%s: no notes changed", repo, before[:7], after[:7])
         return True
@@ -100,26 +105,20 @@ async def handle_push(
         len(plan.actions),
         f", {len(plan.held_back)} new issues held back (cap {plan.cap})" if plan.cap_hit else "",
     )
-    if plan.is_empty:
+    written = done.outcome
+    if written is None:
         return True
-    outcome = await execute(
-        gh,
-        repo,
-        plan.actions,
-        bot_login=ctx.config.bot_login,
-        bot_label=settings.labels[0] if settings.labels else None,
-    )
     ctx.log.info(
         "%s@%s: %d writes, %d already done, %d failed",
         repo,
         after[:7],
-        len(outcome.performed),
-        len(outcome.skipped),
-        len(outcome.failed),
+        len(written.performed),
+        len(written.skipped),
+        len(written.failed),
     )
-    if not outcome.ok:
+    if not written.ok:
         raise RuntimeError(
-            f"{len(outcome.failed)} actions failed; a redelivery of this push or `sync` heals them"
+            f"{len(written.failed)} actions failed; a redelivery of this push or `sync` heals them"
         )
     return True
 

@@ -9,6 +9,7 @@ the work for up to :data:`DRAIN_SECONDS`, cancels what is left and exits 0.
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import json
 import logging
@@ -21,16 +22,20 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from aiohttp import web
 from gidgethub import BadRequest, ValidationFailure
-from gidgethub.routing import Router
 from gidgethub.sansio import Event, validate_event
 
 from bot import __version__
 from bot.config import Config, ConfigError
-from bot.context import BotContext, delivery_log
-from bot.web.deliveries import Admission, Delivery, DeliveryQueue
+from bot.context import delivery_log
+from bot.engine.store import MemoryStore
+from bot.github import GitHubFactory
+from bot.web.deliveries import Admission, DeliveryQueue
+from bot.web.deliveries import Delivery as QueuedDelivery
+from bot.web.delivery import Delivery
+from bot.web.dispatch import Services, handles, run_delivery
 
 if TYPE_CHECKING:
-    from bot.github import GitHubFactory
+    pass
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +47,8 @@ LINGER_SECONDS = 2.0
 #: Heroku sends SIGKILL 30 s after SIGTERM; leave time to close the session.
 DRAIN_SECONDS = 25.0
 
-#: Events about the App's installations; their handlers get the App's own (JWT) client.
-APP_EVENTS = frozenset({"installation", "installation_repositories"})
-
 QUEUE_KEY: web.AppKey[DeliveryQueue] = web.AppKey("queue", DeliveryQueue)
-ROUTER_KEY: web.AppKey[Router] = web.AppKey("router", Router)
-CONFIG_KEY: web.AppKey[Config] = web.AppKey("config", Config)
-FACTORY_KEY: web.AppKey[GitHubFactory] = web.AppKey("factory")
+SERVICES_KEY: web.AppKey[Services] = web.AppKey("services", Services)
 STARTED_KEY: web.AppKey[float] = web.AppKey("started", float)
 
 
@@ -113,28 +113,6 @@ def _parse_json_delivery(headers: Mapping[str, str], body: bytes, secret: str) -
     return Event(data, event=headers["x-github-event"], delivery_id=headers["x-github-delivery"])
 
 
-def ordering_key(data: Mapping[str, Any]) -> str:
-    """The key whose deliveries must run one at a time: the repository, else the installation.
-
-    The repository's id, not its name, so a rename does not split its queue.
-    """
-    repository = data.get("repository")
-    if isinstance(repository, dict) and repository.get("id") is not None:
-        return f"repo:{repository['id']}"
-    installation = data.get("installation")
-    if isinstance(installation, dict) and installation.get("id") is not None:
-        return f"installation:{installation['id']}"
-    return "app"
-
-
-def installation_id(data: Mapping[str, Any]) -> int | None:
-    """The installation a delivery came through (absent in token setups and some pings)."""
-    installation = data.get("installation")
-    if isinstance(installation, dict) and isinstance(installation.get("id"), int):
-        return int(installation["id"])
-    return None
-
-
 def _answer(status: int, state: str, **fields: Any) -> web.Response:
     return web.json_response({"status": state, **fields}, status=status)
 
@@ -154,7 +132,7 @@ async def receive_webhook(request: web.Request) -> web.Response:
     except web.HTTPRequestEntityTooLarge:
         log.warning("rejected a chunked body over %d bytes", MAX_BODY_BYTES)
         return _answer(413, "too large", limit=MAX_BODY_BYTES)
-    secret = app[CONFIG_KEY].webhook_secret or ""
+    secret = app[SERVICES_KEY].config.webhook_secret or ""
     try:
         event = parse_delivery(request.headers, body, secret)
     except WebhookRejected as exc:
@@ -170,51 +148,34 @@ async def receive_webhook(request: web.Request) -> web.Response:
     if event.event == "ping":
         dlog.info("ping (hook %s): %s", request.headers.get("X-GitHub-Hook-ID", "?"), _zen(event))
         return _answer(200, "pong")
-    router = app[ROUTER_KEY]
-    if not router.fetch(event):
-        dlog.info("%s%s: no feature handles it", event.event, _action(event))
+    services = app[SERVICES_KEY]
+    delivery = Delivery.received(event.delivery_id, event.event, event.data)
+    if not handles(services.router, delivery):
+        dlog.info("%s: no feature handles it", delivery.name)
         return _answer(200, "ignored")
 
-    key = ordering_key(event.data)
-    delivery = Delivery(
-        delivery_id=event.delivery_id,
-        event=f"{event.event}{_action(event)}",
-        key=key,
-        run=lambda: _handle(app, event, dlog),
-        log=dlog,
+    key = delivery.key
+    admission = queue.submit(
+        QueuedDelivery(
+            delivery_id=delivery.id,
+            event=delivery.name,
+            key=key,
+            run=functools.partial(run_delivery, delivery, services),
+            log=dlog,
+        )
     )
-    admission = queue.submit(delivery)
     if admission is Admission.ACCEPTED:
-        dlog.info("%s for %s accepted (%d queued)", delivery.event, key, queue.stats().queued)
+        dlog.info("%s for %s accepted (%d queued)", delivery.name, key, queue.stats().queued)
         return _answer(202, "accepted")
     if admission is Admission.DUPLICATE:
-        dlog.info("%s duplicate delivery ignored", delivery.event)
+        dlog.info("%s duplicate delivery ignored", delivery.name)
         return _answer(200, "duplicate")
-    dlog.warning("%s refused: queue %s", delivery.event, admission.value)
+    dlog.warning("%s refused: queue %s", delivery.name, admission.value)
     return _answer(503, "busy" if admission is Admission.FULL else "shutting down")
-
-
-def _action(event: Event) -> str:
-    action = event.data.get("action")
-    return f".{action}" if isinstance(action, str) else ""
 
 
 def _zen(event: Event) -> str:
     return str(event.data.get("zen", ""))
-
-
-async def _handle(app: web.Application, event: Event, dlog: logging.LoggerAdapter[Any]) -> None:
-    """The background work for one delivery: a GitHub client for its installation, then the
-    feature handlers."""
-    factory = app[FACTORY_KEY]
-    config = app[CONFIG_KEY]
-    if event.event in APP_EVENTS and config.uses_app:
-        # The installation may be gone or suspended: no installation token can be had.
-        gh = factory.for_app()
-    else:
-        gh = await factory.for_installation(installation_id(event.data))
-    ctx = BotContext(config=config, factory=factory, delivery_id=event.delivery_id, log=dlog)
-    await app[ROUTER_KEY].dispatch(event, gh, ctx)
 
 
 async def health(request: web.Request) -> web.Response:
@@ -235,15 +196,11 @@ async def health(request: web.Request) -> web.Response:
     )
 
 
-def build_app(
-    config: Config, router: Router, factory: GitHubFactory, queue: DeliveryQueue | None = None
-) -> web.Application:
-    """The aiohttp application; ``factory`` makes a GitHub client per installation."""
+def build_app(services: Services, queue: DeliveryQueue | None = None) -> web.Application:
+    """The aiohttp application: it verifies deliveries and queues them; ``services`` run them."""
     # A little over the cap so that a body of exactly MAX_BODY_BYTES is still read.
     app = web.Application(client_max_size=MAX_BODY_BYTES + 1)
-    app[CONFIG_KEY] = config
-    app[ROUTER_KEY] = router
-    app[FACTORY_KEY] = factory
+    app[SERVICES_KEY] = services
     app[QUEUE_KEY] = queue or DeliveryQueue()
     app[STARTED_KEY] = time.monotonic()
     app.router.add_post("/webhook", receive_webhook)
@@ -291,11 +248,10 @@ def configure_logging(level: str) -> None:
 async def serve(config: Config, *, host: str = "0.0.0.0") -> int:
     """Run the server on ``config.port`` until a stop signal, then drain and exit."""
     from bot.features import router
-    from bot.github import GitHubFactory
 
     factory = GitHubFactory(config)  # it owns the process's one HTTP session
     queue = DeliveryQueue()
-    app = build_app(config, router, factory, queue)
+    app = build_app(Services(config, factory, MemoryStore(), router), queue)
     runner = web.AppRunner(
         app, access_log=None, handle_signals=False, lingering_time=LINGER_SECONDS
     )
@@ -336,7 +292,7 @@ async def stop_signal() -> None:
     await stop.wait()
 
 
-async def drain(queue: DeliveryQueue) -> list[Delivery]:
+async def drain(queue: DeliveryQueue) -> list[QueuedDelivery]:
     """Let the queued and running work finish for up to :data:`DRAIN_SECONDS`; log the rest."""
     stats = queue.stats()
     log.info(
