@@ -114,17 +114,30 @@ def notes_changes(files: Iterable[Mapping[str, object]], settings: Settings) -> 
 
 
 async def read_notes_files(
-    gh: GitHubClient, repo: str, paths: Iterable[str], ref: str, settings: Settings
+    gh: GitHubClient,
+    repo: str,
+    paths: Iterable[str],
+    ref: str,
+    settings: Settings,
+    *,
+    missing_ok: bool = False,
 ) -> tuple[dict[str, NotesFile], list[str]]:
-    """Read and parse each notes file at ``ref``; unreadable files are skipped with a warning."""
+    """Read and parse each notes file at ``ref``.
+
+    Every path must be there (it came from a listing or a comparison at ``ref``) unless
+    ``missing_ok``: a file GitHub does not give raises :class:`~bot.github.api.Unreadable`
+    rather than reading as deleted notes. Bytes that are not UTF-8 and notes the reader
+    cannot parse are reported in the warnings.
+    """
     result: dict[str, NotesFile] = {}
     warnings: list[str] = []
     for path in paths:
-        text = await api.read_file(gh, repo, path, ref)
-        if text is None:
+        read = await api.read_notes_text(gh, repo, path, ref, missing_ok=missing_ok)
+        if read is None:
             continue
+        warnings.extend(read.problems)
         try:
-            notes = parse_notes(text, path, settings, gh.derived)
+            notes = parse_notes(read.text, path, settings, gh.derived)
         except NotesError as exc:
             warnings.append(f"{path}: {exc}")
             continue
@@ -252,13 +265,15 @@ async def plan_files(
     settings: Settings,
     server_url: str,
     cap: int | None,
+    missing_ok: bool = False,
 ) -> PlanResult:
     """Plan in full-sync mode against the notes files ``paths`` at ``head``.
 
     A path that no longer holds notes at ``head`` counts as gone: its items' issues close.
-    ``cap``: the most new issues to file (None: no cap).
+    ``cap``: the most new issues to file (None: no cap). ``missing_ok``: the paths were not
+    listed at ``head`` (an issue's marker names them), so a missing one is gone, not unread.
     """
-    after, warnings = await read_notes_files(gh, repo, paths, head, settings)
+    after, warnings = await read_notes_files(gh, repo, paths, head, settings, missing_ok=missing_ok)
     issues = await issue_states(gh, repo, bot_login)
     assignable = await assignability(gh, repo, logins_to_check(after))
     plan = plan_changes(

@@ -111,6 +111,7 @@ async def reconcile(
                 settings=settings,
                 server_url=server_url,
                 cap=None,
+                missing_ok=True,  # a marker's file may be gone: that is what sync finds out
             )
     if planned is None:
         return Reconciled(None)

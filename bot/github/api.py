@@ -53,7 +53,8 @@ def slashed(value: str) -> str:
 async def read_file(gh: GitHubClient, repo: str, path: str, ref: str) -> str | None:
     """The text of ``path`` at ``ref``; None when absent, not a file, too large or not UTF-8.
 
-    A leading byte-order mark is dropped.
+    A leading byte-order mark is dropped. For files whose absence must not be guessed (notes),
+    use :func:`read_notes_text`.
     """
     data = await gh.get_or_none(
         url("/repos/{owner}/{repo}/contents/{+path}", repo, path=slashed(path)), {"ref": ref}
@@ -65,7 +66,6 @@ async def read_file(gh: GitHubClient, repo: str, path: str, ref: str) -> str | N
         return None
     content = data.get("content")
     if data.get("encoding") != "base64" or not isinstance(content, str):
-        # Files over 1 MB come without content; meeting notes are never that large.
         log.warning("%s: %s at %s is too large to read through the API", repo, path, ref)
         return None
     try:
@@ -76,16 +76,77 @@ async def read_file(gh: GitHubClient, repo: str, path: str, ref: str) -> str | N
         return None
 
 
+class Unreadable(GitHubError):
+    """GitHub did not give a file it should have (the commit is unknown to it, or the file could
+    not be read): nothing may be concluded from its absence."""
+
+    def __init__(self, message: str, *, status: int | None, url: str) -> None:
+        super().__init__(message, status=status, method="GET", url=url)
+
+
+@dataclass(frozen=True)
+class FileText:
+    """A text file's content, and what was wrong with its bytes (for the people told)."""
+
+    text: str
+    problems: tuple[str, ...] = ()
+
+
+async def read_notes_text(
+    gh: GitHubClient, repo: str, path: str, ref: str, *, missing_ok: bool
+) -> FileText | None:
+    """The text of a notes file at ``ref``, read as far as it can be.
+
+    ``None`` only when ``missing_ok`` and GitHub says there is no file there. Otherwise a
+    missing, oversized or unreadable file raises :class:`Unreadable`: the caller's notes would
+    be wrong without it, and items read as gone close issues. Bytes that are not UTF-8 are
+    replaced (U+FFFD) and reported, so one bad byte costs one character, not the file.
+    """
+    file_url = url("/repos/{owner}/{repo}/contents/{+path}", repo, path=slashed(path))
+    data = await gh.get_or_none(file_url, {"ref": ref})
+    if data is None:
+        if missing_ok:
+            return None
+        raise Unreadable(f"{path} is not at {ref[:12]}", status=404, url=file_url)
+    if not isinstance(data, dict) or data.get("type") != "file":
+        if missing_ok:
+            return None
+        raise Unreadable(f"{path} at {ref[:12]} is not a file", status=None, url=file_url)
+    content = data.get("content")
+    if data.get("encoding") != "base64" or not isinstance(content, str):
+        raise Unreadable(
+            f"{path} at {ref[:12]} came without content (over 1 MB)", status=None, url=file_url
+        )
+    try:
+        raw = base64.b64decode(content)
+    except binascii.Error as exc:
+        raise Unreadable(f"{path} at {ref[:12]}: {exc}", status=None, url=file_url) from exc
+    return decode_text(raw, path)
+
+
+def decode_text(raw: bytes, path: str) -> FileText:
+    """UTF-8 text (a byte-order mark dropped); invalid bytes replaced and counted."""
+    try:
+        return FileText(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        text = raw.decode("utf-8-sig", errors="replace")
+        bad = text.count("\ufffd") - raw.decode("utf-8-sig", errors="ignore").count("\ufffd")
+        return FileText(text, (f"{path}: {bad} invalid UTF-8 sequences, read as U+FFFD",))
+
+
 async def list_tree(gh: GitHubClient, repo: str, ref: str, prefix: str = "") -> list[str]:
     """Every file path at ``ref`` under ``prefix`` (the whole repository by default), sorted.
 
     Walks directories through the contents API, sibling directories concurrently. A prefix
-    that does not exist gives an empty list; a prefix naming a file gives that file.
+    that does not exist gives an empty list; a prefix naming a file gives that file. The
+    whole repository at a commit GitHub does not know raises :class:`Unreadable`: an empty
+    list there would read as every notes file deleted.
     """
-    data = await gh.get_or_none(
-        url("/repos/{owner}/{repo}/contents/{+path}", repo, path=slashed(prefix)), {"ref": ref}
-    )
+    listing_url = url("/repos/{owner}/{repo}/contents/{+path}", repo, path=slashed(prefix))
+    data = await gh.get_or_none(listing_url, {"ref": ref})
     if data is None:
+        if not prefix.strip("/"):
+            raise Unreadable(f"no commit {ref[:12]} to list", status=404, url=listing_url)
         return []
     if isinstance(data, dict):
         return [str(data["path"])] if data.get("type") == "file" else []
