@@ -56,6 +56,7 @@ class Settings:
     removed_items: RemovedItemPolicy = "comment"
     reopen_carried_over: bool = True
     max_new_issues_per_push: int = 20
+    max_destructive_per_push: int = 10
 
 
 DEFAULT_SETTINGS = Settings()
@@ -449,6 +450,7 @@ _VALIDATORS: dict[str, _Validator] = {
     "removed_items": _validate_policy,
     "reopen_carried_over": _validate_bool,
     "max_new_issues_per_push": _validate_count,
+    "max_destructive_per_push": _validate_count,
 }
 
 

@@ -125,6 +125,7 @@ class FakeRepo:
         full_sync: bool = False,
         commit: str = "c0ffee",
         cap: Any = FROM_SETTINGS,
+        destructive_limit: Any = FROM_SETTINGS,
     ) -> Plan:
         """Plan against the current issues."""
         logins = logins_to_check(after)
@@ -139,6 +140,7 @@ class FakeRepo:
             commit=commit,
             full_sync=full_sync,
             cap=cap,
+            destructive_limit=destructive_limit,
         )
 
     def push(self, **kwargs: Any) -> Plan:

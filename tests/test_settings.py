@@ -44,6 +44,7 @@ people:
 removed_items: close
 reopen_carried_over: false
 max_new_issues_per_push: 0
+max_destructive_per_push: 3
 """
 
 
@@ -93,6 +94,7 @@ def test_every_key_is_read() -> None:
     assert settings.removed_items == "close"
     assert settings.reopen_carried_over is False
     assert settings.max_new_issues_per_push == 0
+    assert settings.max_destructive_per_push == 3
 
 
 def test_the_every_key_fixture_sets_every_field_away_from_its_default() -> None:

@@ -288,6 +288,9 @@ async def plan_files(
         server_url=server_url,
         full_sync=True,
         cap=cap,
+        # A deliberate sync (cap None) may close what it finds gone; a push may not do it
+        # wholesale.
+        destructive_limit=None if cap is None else settings.max_destructive_per_push,
     )
     return PlanResult(plan, settings, len(after), tuple(warnings), tuple(issues))
 

@@ -27,17 +27,19 @@ from bot.planner.actions import (
 from bot.planner.context import MAX_ASSIGNEES, PlanContext
 from bot.planner.edits import find_edits
 from bot.planner.issues import IssueIndex, IssueState
-from bot.planner.reconcile import CarryOver, IssueOutcome, reconcile_issue
+from bot.planner.reconcile import REMOVED_REASON, CarryOver, IssueOutcome, reconcile_issue
 from bot.planner.view import NotesView
 from bot.settings import Settings
 
 __all__ = [
     "FROM_SETTINGS",
     "CarryOver",
+    "HeldChange",
     "IssueState",
     "Plan",
     "Unassignable",
     "Unresolved",
+    "is_destructive",
     "logins_to_check",
     "plan_changes",
 ]
@@ -69,6 +71,14 @@ class Unassignable:
 
 
 @dataclass(frozen=True)
+class HeldChange:
+    """The writes one existing issue would have had, held back by the destructive guard."""
+
+    number: int
+    summaries: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Plan:
     """The actions to take, in order, and what a preview of them shows."""
 
@@ -79,6 +89,10 @@ class Plan:
     #: New issues not filed because there were more than ``cap``.
     held_back: tuple[CreateIssue, ...] = ()
     cap: int | None = None
+    #: Existing issues left as they are because more than ``destructive_limit`` would have
+    #: been closed or told their item is gone: what each would have had.
+    held_destructive: tuple[HeldChange, ...] = ()
+    destructive_limit: int | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -125,6 +139,11 @@ class Plan:
         lines = [action.summary for action in self.actions]
         if self.held_back:
             lines.append(f"held back {len(self.held_back)} new issues (cap {self.cap})")
+        if self.held_destructive:
+            lines.append(
+                f"held back closing or marking gone {len(self.held_destructive)} issues "
+                f"(limit {self.destructive_limit})"
+            )
         return lines
 
 
@@ -146,6 +165,7 @@ def plan_changes(
     server_url: str = DEFAULT_SERVER_URL,
     full_sync: bool = False,
     cap: int | _FromSettings | None = FROM_SETTINGS,
+    destructive_limit: int | _FromSettings | None = FROM_SETTINGS,
 ) -> Plan:
     """The GitHub actions that bring the bot's issues in line with the notes.
 
@@ -155,9 +175,17 @@ def plan_changes(
     ``assignable`` says, for each login of :func:`logins_to_check`, whether GitHub accepts it as
     an assignee (a login missing from it is not assigned). ``cap`` limits new issues (``None``: no
     limit; default ``settings.max_new_issues_per_push``): past it, none is filed and a commit
-    comment says why.
+    comment says why. ``destructive_limit`` limits the existing issues one plan closes or says
+    are gone from the notes (``None``: no limit; default ``settings.max_destructive_per_push``):
+    past it, none of those issues is touched, since so many at once is more likely a misread
+    than a decision (see docs/decisions.md).
     """
     limit = settings.max_new_issues_per_push if isinstance(cap, _FromSettings) else cap
+    guard = (
+        settings.max_destructive_per_push
+        if isinstance(destructive_limit, _FromSettings)
+        else destructive_limit
+    )
     view = NotesView({} if full_sync else before, after, renames, full_sync=full_sync)
     bot_issues = [i for i in issues if i.marker is not None and not i.is_pull_request]
     index = IssueIndex(bot_issues)
@@ -171,7 +199,6 @@ def plan_changes(
         if edit.issue is not None:
             new_keys.setdefault(edit.issue.number, []).append(edit.new_key)
 
-    groups: list[tuple[tuple[str, int, int], list[Action]]] = []
     outcomes: list[IssueOutcome] = []
     for issue in index.canonical():
         keys = index.keys_of(issue)
@@ -179,7 +206,16 @@ def plan_changes(
         outcome = reconcile_issue(ctx, issue, keys, new_keys.get(issue.number, []))
         if outcome is not None and outcome.actions:
             outcomes.append(outcome)
-            groups.append((outcome.sort_key, outcome.actions))
+    held_destructive: tuple[HeldChange, ...] = ()
+    destructive = [o for o in outcomes if is_destructive(o.actions)]
+    if guard is not None and len(destructive) > guard:
+        held_destructive = tuple(
+            HeldChange(o.number, tuple(a.summary for a in o.actions)) for o in destructive
+        )
+        outcomes = [o for o in outcomes if not is_destructive(o.actions)]
+    groups: list[tuple[tuple[str, int, int], list[Action]]] = [
+        (o.sort_key, o.actions) for o in outcomes
+    ]
 
     creates = _new_issues(ctx, taken)
     groups.extend(((c.item.path, c.item.line, 0), [c]) for c in creates)
@@ -201,6 +237,21 @@ def plan_changes(
         unassignable=_unassignable(ctx, relevant),
         held_back=held_back,
         cap=limit,
+        held_destructive=held_destructive,
+        destructive_limit=guard,
+    )
+
+
+def is_destructive(actions: Sequence[Action]) -> bool:
+    """Whether one issue's writes close it or tell it its item is gone from the notes.
+
+    Carry-over and linked comments are not counted: they add news, take nothing away, and the
+    notes themselves bound how many there are.
+    """
+    return any(
+        (isinstance(a, UpdateIssue) and a.state == "closed")
+        or (isinstance(a, CommentOnIssue) and a.reason == REMOVED_REASON)
+        for a in actions
     )
 
 

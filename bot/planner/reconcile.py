@@ -48,6 +48,10 @@ class CarryOver:
     reopened: bool
 
 
+#: The reason of the comment that tells an issue its item left the notes.
+REMOVED_REASON = "removed from the notes"
+
+
 @dataclass
 class IssueOutcome:
     """What reconciling one issue gives: its actions and what the preview shows."""
@@ -365,7 +369,7 @@ def _removed(ctx: PlanContext, issue: IssueState, marker: IssueMarker) -> IssueO
             ctx.server_url, ctx.repo, marker.commit or ctx.commit, marker.path, marker.line
         )
         body = plan_texts.removed(path=marker.path, last_seen=last_seen, closing=closing, tag=tag)
-        actions.append(CommentOnIssue(issue.number, body, tag, "removed from the notes"))
+        actions.append(CommentOnIssue(issue.number, body, tag, REMOVED_REASON))
         if closing:
             state, reason, closed_by = "closed", "not_planned", "notes"
     new_marker = replace(marker, removed=True, closed_by=closed_by)

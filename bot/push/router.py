@@ -105,6 +105,15 @@ async def handle_push(
         len(plan.actions),
         f", {len(plan.held_back)} new issues held back (cap {plan.cap})" if plan.cap_hit else "",
     )
+    if plan.held_destructive:
+        ctx.log.warning(
+            "%s@%s: held back closing or marking gone %d issues (limit %s): %s",
+            repo,
+            after[:7],
+            len(plan.held_destructive),
+            plan.destructive_limit,
+            ", ".join(f"#{held.number}" for held in plan.held_destructive),
+        )
     written = done.outcome
     if written is None:
         return True
