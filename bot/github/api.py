@@ -13,6 +13,7 @@ import asyncio
 import base64
 import binascii
 import logging
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -418,3 +419,31 @@ async def create_commit_comment(gh: GitHubClient, repo: str, sha: str, body: str
         url("/repos/{owner}/{repo}/commits/{commit_sha}/comments", repo, commit_sha=sha),
         {"body": body},
     )
+
+
+async def hook_deliveries(app_gh: GitHubClient) -> AsyncIterator[dict[str, Any]]:
+    """The App's webhook deliveries, newest first, page by page (cursor pagination).
+
+    Needs the App's own (JWT) client.
+    """
+    async for page in app_gh.pages(url("/app/hook/deliveries"), {"per_page": 100}):
+        for item in page or ():
+            if isinstance(item, dict):
+                yield item
+
+
+async def redeliver(app_gh: GitHubClient, attempt_id: int) -> None:
+    """Ask GitHub to deliver again the delivery of which ``attempt_id`` was one attempt."""
+    await app_gh.post(
+        url("/app/hook/deliveries/{delivery_id}/attempts", delivery_id=attempt_id), None
+    )
+
+
+async def installations(app_gh: GitHubClient) -> list[dict[str, Any]]:
+    """Every installation of the App (needs the App's own client)."""
+    return [i async for i in app_gh.getiter(url("/app/installations"))]
+
+
+async def installation_repositories(gh: GitHubClient) -> list[dict[str, Any]]:
+    """The repositories an installation's token reaches."""
+    return [repo async for repo in gh.getiter(url("/installation/repositories"))]

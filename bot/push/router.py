@@ -11,9 +11,12 @@ from bot.context import BotContext
 from bot.engine.execute import execute
 from bot.engine.read import ZERO_SHA
 from bot.engine.reconcile import PushRange, reconcile
+from bot.engine.store import DAY
+from bot.github import api
 from bot.markdown.issue_body import comment_tag, neutralise_mentions, short_hash
 from bot.planner.actions import CommitComment
 from bot.preview.keep import after_push
+from bot.recovery.catch_up import CATCH_UP_EVENT
 from bot.settings import SETTINGS_PATH, SettingsError
 
 if TYPE_CHECKING:
@@ -56,7 +59,42 @@ async def on_push(event: Event, gh: GitHubClient, ctx: BotContext) -> None:
         return
     before = str(data.get("before") or ZERO_SHA)
     if await handle_push(gh, ctx, repo, before, after, server_url(repository)):
+        await remember_head(ctx, repository, after)
         await after_push(gh, ctx.store, repo, data, bot_login=ctx.config.bot_login)
+
+
+#: How long the last handled commit of a repository is remembered (a catch-up needs it).
+HEAD_MEMORY = 60 * DAY
+
+
+async def remember_head(ctx: BotContext, repository: dict[str, object], sha: str) -> None:
+    """The default branch's commit the bot's issues now match (catch-ups start from it)."""
+    await ctx.store.put("handled-head", f"repo:{repository.get('id')}", sha, HEAD_MEMORY)
+
+
+@router.register(CATCH_UP_EVENT)
+async def on_catch_up(event: Event, gh: GitHubClient, ctx: BotContext) -> None:
+    """Reconcile the commits a repository's default branch gained since the last one handled,
+    as one push would: pushes whose deliveries never came are healed by it.
+
+    A repository never handled only has its head remembered: installing files nothing.
+    """
+    repository = event.data.get("repository") or {}
+    repo = str(repository.get("full_name", ""))
+    branch = str(repository.get("default_branch") or "")
+    if not repo or not branch:
+        return
+    head = str((await api.head_commit(gh, repo, branch))["sha"])
+    last = await ctx.store.get("handled-head", f"repo:{repository.get('id')}")
+    if last == head:
+        return
+    if last is None:
+        ctx.log.info("%s: catch-up starts from %s (nothing handled before)", repo, head[:7])
+        await remember_head(ctx, repository, head)
+        return
+    ctx.log.info("%s: catching up %s..%s", repo, last[:7], head[:7])
+    if await handle_push(gh, ctx, repo, last, head, server_url(repository)):
+        await remember_head(ctx, repository, head)
 
 
 async def handle_push(
