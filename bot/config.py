@@ -9,9 +9,30 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.queue.model import Policy
 
 DEFAULT_API_URL = "https://api.github.com"
 DEFAULT_BOT_LOGIN = "meeting-todo-bot[bot]"
+
+
+#: The embedded default: a SQLite file beside the process (a volume in production).
+DEFAULT_QUEUE_URL = "sqlite:///.meeting-todo-bot/queue.sqlite3"
+
+
+#: 18 min 40 s of retries in all: a typical GitHub or network outage heals by itself.
+DEFAULT_RETRY_DELAYS: tuple[float, ...] = (10.0, 30.0, 60.0, 120.0, 300.0, 600.0)
+
+
+def _delays(value: str | None) -> tuple[float, ...]:
+    """``10,30,60`` (seconds before each retry), or ``none``: no retry."""
+    if value is None or not value.strip():
+        return DEFAULT_RETRY_DELAYS
+    if value.strip().lower() == "none":
+        return ()
+    return tuple(float(part) for part in value.split(","))
 
 
 class ConfigError(Exception):
@@ -37,6 +58,38 @@ class Config:
     retry_backoff_scale: float = 1.0
     #: Seconds before one GitHub request counts as timed out.
     request_timeout: float = 30.0
+    #: Where accepted deliveries wait (and what is shared between deliveries): a SQLite file
+    #: by default, Redis when ``REDIS_URL`` is set (see docs/deploy.md).
+    queue_url: str = DEFAULT_QUEUE_URL
+    #: Deliveries one worker process runs at once (each of a different repository).
+    worker_concurrency: int = 4
+    #: Seconds between two sweeps for failed deliveries to redeliver (0: never).
+    redelivery_interval: float = 300.0
+    #: Seconds between two catch-ups of every installed repository (0: never).
+    catch_up_interval: float = 86400.0
+    #: Seconds to wait before each retry of a failed delivery; past the last it is dead.
+    retry_delays: tuple[float, ...] = DEFAULT_RETRY_DELAYS
+    #: Seconds a worker holds a repository without renewing before another takes over.
+    lease_seconds: float = 30.0
+    #: Seconds running deliveries may finish after SIGTERM before they are handed back.
+    stop_grace: float = 20.0
+
+    def queue_policy(self) -> Policy:
+        """The delivery queue's timings from these settings."""
+        from bot.queue.model import Policy  # the queue's package needs this module first
+
+        return Policy(
+            backoff=self.retry_delays,
+            lease=self.lease_seconds,
+            heartbeat=min(5.0, self.lease_seconds / 3),
+            grace=self.stop_grace,
+        )
+
+    @property
+    def shared_queue(self) -> bool:
+        """True when other machines may share the queue (Redis): web processes then only
+        verify and queue, and ``python -m bot worker`` processes do the work."""
+        return self.queue_url.startswith(("redis://", "rediss://", "unix://"))
 
     @property
     def uses_app(self) -> bool:
@@ -67,11 +120,31 @@ class Config:
             interval = float(env.get("GITHUB_MUTATION_INTERVAL", "1.0"))
             backoff = float(env.get("GITHUB_RETRY_BACKOFF_SCALE", "1.0"))
             timeout = float(env.get("GITHUB_REQUEST_TIMEOUT", "30"))
+            concurrency = int(env.get("WORKER_CONCURRENCY", "4"))
+            redelivery = float(env.get("REDELIVERY_INTERVAL", "300"))
+            catch_up = float(env.get("CATCH_UP_INTERVAL", "86400"))
+            delays = _delays(env.get("DELIVERY_RETRY_DELAYS"))
+            lease = float(env.get("DELIVERY_LEASE_SECONDS", "30"))
+            grace = float(env.get("DELIVERY_STOP_GRACE", "20"))
         except ValueError as exc:
             raise ConfigError(
-                "PORT, GITHUB_MUTATION_INTERVAL, GITHUB_RETRY_BACKOFF_SCALE and "
-                f"GITHUB_REQUEST_TIMEOUT must be numbers ({exc})"
+                "PORT, GITHUB_MUTATION_INTERVAL, GITHUB_RETRY_BACKOFF_SCALE, "
+                "GITHUB_REQUEST_TIMEOUT, WORKER_CONCURRENCY, REDELIVERY_INTERVAL, "
+                "CATCH_UP_INTERVAL, DELIVERY_LEASE_SECONDS, DELIVERY_STOP_GRACE and "
+                "DELIVERY_RETRY_DELAYS (comma-"
+                f"separated, or none) must be numbers ({exc})"
             ) from exc
+        if (
+            concurrency < 1
+            or redelivery < 0
+            or catch_up < 0
+            or lease <= 0
+            or min(delays, default=0) < 0
+        ):
+            raise ConfigError(
+                "WORKER_CONCURRENCY must be 1 or more, DELIVERY_LEASE_SECONDS positive; "
+                "REDELIVERY_INTERVAL, CATCH_UP_INTERVAL and retry delays not negative"
+            )
         if interval < 0 or backoff < 0 or timeout <= 0:
             raise ConfigError(
                 "GITHUB_MUTATION_INTERVAL and GITHUB_RETRY_BACKOFF_SCALE must not be negative, "
@@ -89,6 +162,13 @@ class Config:
             mutation_interval=interval,
             retry_backoff_scale=backoff,
             request_timeout=timeout,
+            queue_url=env.get("QUEUE_URL") or env.get("REDIS_URL") or DEFAULT_QUEUE_URL,
+            worker_concurrency=concurrency,
+            redelivery_interval=redelivery,
+            catch_up_interval=catch_up,
+            retry_delays=delays,
+            lease_seconds=lease,
+            stop_grace=grace,
         )
 
     def require_credentials(self) -> None:

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bot.config import Config
-from bot.engine.store import Store
 
 if TYPE_CHECKING:
     from bot.github import GitHubFactory
+    from bot.queue import Store
 
 #: The logger handlers log through (via :attr:`BotContext.log`).
 DELIVERY_LOGGER = "bot.delivery"

@@ -181,7 +181,7 @@ class BotProcess:
         while True:
             answer = await self.health()
             counters: dict[str, Any] = answer.body
-            if counters["queued"] == 0 and counters["running"] == 0:
+            if counters["queued"] == 0 and counters["running"] == 0 and not counters["retrying"]:
                 return counters
             if time.monotonic() > deadline:
                 raise AssertionError(f"server not idle after {timeout} s: {counters}")
@@ -257,7 +257,8 @@ def bot_env(
     env = {
         name: value
         for name, value in os.environ.items()
-        if not name.startswith("GITHUB_") and name not in {"PORT", "LOG_LEVEL"}
+        if not name.startswith("GITHUB_")
+        and name not in {"PORT", "LOG_LEVEL", "QUEUE_URL", "REDIS_URL", "MEETING_TODO_BOT_PARENT"}
     }
     # `python` in the Procfile must be this venv's interpreter.
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
@@ -309,6 +310,14 @@ async def start_bot(
         log_level=log_level,
         extra=env,
     )
+    # Each server its own queue file, and no sweeps unless a test asks for them: a sweep's
+    # requests would land in other tests' request logs.
+    environment.setdefault("QUEUE_URL", f"sqlite:///{log_dir / 'queue.sqlite3'}")
+    environment.setdefault("REDELIVERY_INTERVAL", "0")
+    environment.setdefault("CATCH_UP_INTERVAL", "0")
+    # A failed delivery is dead at once unless a test asks for retries: a retry ten seconds
+    # later would land in another test.
+    environment.setdefault("DELIVERY_RETRY_DELAYS", "none")
     stderr_path = log_dir / "bot.stderr.log"
     stdout_path = log_dir / "bot.stdout.log"
     with stderr_path.open("wb") as err, stdout_path.open("wb") as out:

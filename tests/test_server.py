@@ -22,11 +22,11 @@ from gidgethub.sansio import Event
 
 from bot.config import Config
 from bot.context import BotContext
-from bot.engine.store import MemoryStore
-from bot.web.deliveries import DeliveryQueue
+from bot.queue import MemoryQueue, MemoryStore, Policy
 from bot.web.delivery import installation_id, ordering_key
-from bot.web.dispatch import Services
+from bot.web.dispatch import Services, run_delivery
 from bot.web.server import (
+    ACCEPTING_KEY,
     MAX_BODY_BYTES,
     WebhookRejected,
     build_app,
@@ -69,7 +69,7 @@ def push(repo_id: int, n: int, installation: int | None = 7) -> dict[str, Any]:
 class App:
     """A test client for the app plus its queue, factory and router."""
 
-    def __init__(self, client: TestClient[Any, Any], queue: DeliveryQueue, factory: FakeFactory):
+    def __init__(self, client: TestClient[Any, Any], queue: MemoryQueue, factory: FakeFactory):
         self.client = client
         self.queue = queue
         self.factory = factory
@@ -84,17 +84,30 @@ class App:
 
     async def settle(self) -> None:
         async with asyncio.timeout(5):
-            while (stats := self.queue.stats()).queued or stats.running:
+            while (stats := await self.queue.stats()).queued or stats.running:
                 await asyncio.sleep(0.001)
 
 
+#: One attempt each (a failure is dead at once) and a fast poll: what these tests look at.
+POLICY = Policy(backoff=(), poll=0.001, grace=5.0)
+
+
 async def make_app(router: Router, config: Config = CONFIG) -> AsyncIterator[App]:
-    queue = DeliveryQueue()
+    """The web app, and a worker on the same in-memory queue in this process."""
+    queue = MemoryQueue(POLICY)
     factory = FakeFactory()
     services = Services(config, factory, MemoryStore(), router)  # type: ignore[arg-type]
-    app = build_app(services, queue)
-    async with TestClient(TestServer(app)) as client:
-        yield App(client, queue, factory)
+    app = build_app(config, router, queue)
+    stop = asyncio.Event()
+    worker = asyncio.create_task(
+        queue.work(lambda delivery: run_delivery(delivery, services), stop)
+    )
+    try:
+        async with TestClient(TestServer(app)) as client:
+            yield App(client, queue, factory)
+    finally:
+        stop.set()
+        await worker
 
 
 @pytest.fixture
@@ -271,7 +284,7 @@ async def test_bodies_over_25_mb_get_413_even_without_a_length() -> None:
         assert (await resp.json())["status"] == "too large"
 
 
-async def test_drain_refuses_new_deliveries_and_reports_draining() -> None:
+async def test_stopping_refuses_new_deliveries_and_hands_running_work_back() -> None:
     router = Router()
     release = asyncio.Event()
 
@@ -279,25 +292,35 @@ async def test_drain_refuses_new_deliveries_and_reports_draining() -> None:
     async def slow(event: Event, gh: Any, ctx: BotContext) -> None:
         await release.wait()
 
-    async for app in make_app(router):
-        assert (await app.deliver("push", push(1, 1)))[0] == 202
-        assert (await app.deliver("push", push(1, 2)))[0] == 202
-        await asyncio.sleep(0)
-        drain = asyncio.create_task(app.queue.drain(timeout=5))
-        await asyncio.sleep(0.01)
-        status, body = await app.deliver("push", push(1, 3))
+    queue = MemoryQueue(Policy(backoff=(), poll=0.001, grace=0.05))
+    services = Services(CONFIG, FakeFactory(), MemoryStore(), router)  # type: ignore[arg-type]
+    app = build_app(CONFIG, router, queue)
+    stop = asyncio.Event()
+    worker = asyncio.create_task(
+        queue.work(lambda delivery: run_delivery(delivery, services), stop)
+    )
+    async with TestClient(TestServer(app)) as client:
+        client_app = App(client, queue, FakeFactory())
+        assert (await client_app.deliver("push", push(1, 1)))[0] == 202
+        assert (await client_app.deliver("push", push(1, 2)))[0] == 202
+        async with asyncio.timeout(5):
+            while (await queue.stats()).running == 0:
+                await asyncio.sleep(0.001)
+        app[ACCEPTING_KEY][0] = False  # what the server does on SIGTERM
+        stop.set()
+        await worker
+        status, body = await client_app.deliver("push", push(1, 3))
         assert (status, body["status"]) == (503, "shutting down")
-        resp = await app.client.get("/health")
+        resp = await client.get("/health")
         health = await resp.json()
+        # Nothing was dropped: the running delivery is handed back, first in its line.
         assert (resp.status, health["status"], health["queued"], health["running"]) == (
             503,
-            "draining",
-            1,
-            1,
+            "stopping",
+            2,
+            0,
         )
-        release.set()
-        assert await drain == []
-        assert app.queue.stats().processed == 2
+        assert (health["processed"], health["failed"]) == (0, 0)
 
 
 async def test_installation_events_get_the_app_client_in_app_mode() -> None:

@@ -1,4 +1,4 @@
-"""Command line: ``python -m bot scan|serve|sync``.
+"""Command line: ``python -m bot scan|serve|worker|deliveries|sync``.
 
 Each subcommand lives in its own module; this only parses arguments and dispatches.
 """
@@ -22,6 +22,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("serve", help="run the webhook server (listens on $PORT, default 8000)")
 
+    sub.add_parser("worker", help="run queued deliveries (beside `serve`, on the same queue)")
+
+    deliveries = sub.add_parser(
+        "deliveries", help="the queue's counters and the deliveries that failed every attempt"
+    )
+    deliveries_sub = deliveries.add_subparsers(dest="action")
+    retry = deliveries_sub.add_parser("retry", help="run dead deliveries again")
+    which = retry.add_mutually_exclusive_group(required=True)
+    which.add_argument("delivery_id", nargs="?", metavar="ID", help="one delivery's id")
+    which.add_argument("--all", action="store_true", help="every dead delivery")
+
     sync = sub.add_parser("sync", help="reconcile a repository's issues with all its notes")
     sync.add_argument("repo", metavar="OWNER/REPO")
     sync.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
@@ -43,6 +54,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.web.server import run_server
 
         return run_server()
+    if args.command == "worker":
+        from bot.web.worker import run_worker
+
+        return run_worker()
+    if args.command == "deliveries":
+        from bot.cli.deliveries import run_deliveries
+
+        retry_id = None if getattr(args, "all", False) else getattr(args, "delivery_id", None)
+        return run_deliveries(retry=args.action == "retry", delivery_id=retry_id)
     if args.command == "sync":
         from bot.cli.sync import run_sync
 

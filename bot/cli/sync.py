@@ -16,9 +16,9 @@ from typing import Any
 from bot.config import Config, ConfigError
 from bot.engine.read import PlanResult
 from bot.engine.reconcile import EveryNotesFile, reconcile
-from bot.engine.store import MemoryStore
 from bot.github import GitHubError, GitHubFactory, api
 from bot.markdown.issue_body import DEFAULT_SERVER_URL
+from bot.queue import MemoryStore
 from bot.settings import SettingsError
 
 REPO_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")

@@ -16,10 +16,10 @@ from bot.commands.parse import Command
 from bot.commands.spec import VERBS, ArgumentKind, VerbSpec, Where, Who, declare
 from bot.engine.read import load_repo_settings
 from bot.engine.reconcile import NotesFiles, reconcile
-from bot.engine.store import Store
 from bot.github import GitHubClient, GitHubError, api
 from bot.markdown.issue_body import IssueMarker, code_span, parse_marker, with_marker
 from bot.preview.keep import PullNotes, link_merged, refresh_preview
+from bot.queue import Store
 from bot.settings import SettingsError
 
 

@@ -14,7 +14,6 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from bot.engine.store import DAY, Store
 from bot.github import GitHubClient, GitHubError, api
 from bot.markdown.issue_body import comment_tags, parse_marker
 from bot.planner.actions import (
@@ -26,6 +25,7 @@ from bot.planner.actions import (
     CreateIssue,
     UpdateIssue,
 )
+from bot.queue import DAY, Store
 
 log = logging.getLogger(__name__)
 

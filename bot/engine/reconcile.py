@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from bot.engine.execute import ExecutionResult, execute
 from bot.engine.read import PlanResult, load_repo_settings, plan_files, plan_full, plan_push
-from bot.engine.store import Store
 from bot.github import GitHubClient
 from bot.planner.actions import Action, CommitComment, CreateIssue
+from bot.queue import Store
 from bot.settings import Settings
 
 

@@ -21,7 +21,6 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from bot.engine.read import issue_states, load_repo_settings, notes_changes, plan_push
-from bot.engine.store import DAY, Store
 from bot.github import GitHubClient, GitHubError, api
 from bot.planner.issues import IssueState
 from bot.preview.comment import (
@@ -34,6 +33,7 @@ from bot.preview.comment import (
     render_settings_problems,
     render_unchanged,
 )
+from bot.queue import DAY, Store
 from bot.settings import SETTINGS_PATH, Settings, SettingsError
 
 log = logging.getLogger(__name__)

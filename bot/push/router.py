@@ -11,11 +11,11 @@ from bot.context import BotContext
 from bot.engine.execute import execute
 from bot.engine.read import ZERO_SHA
 from bot.engine.reconcile import PushRange, reconcile
-from bot.engine.store import DAY
 from bot.github import api
 from bot.markdown.issue_body import comment_tag, neutralise_mentions, short_hash
 from bot.planner.actions import CommitComment
 from bot.preview.keep import after_push
+from bot.queue import DAY
 from bot.recovery.catch_up import CATCH_UP_EVENT
 from bot.settings import SETTINGS_PATH, SettingsError
 

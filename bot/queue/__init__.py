@@ -33,6 +33,7 @@ from pathlib import Path
 from bot.queue.base import QueueBase
 from bot.queue.memory import MemoryQueue, MemoryStore
 from bot.queue.model import (
+    DAY,
     Admission,
     DeadDelivery,
     Delivery,
@@ -45,6 +46,7 @@ from bot.queue.model import (
 from bot.queue.sqlite import DEFAULT_PATH, SqliteQueue, SqliteStore
 
 __all__ = [
+    "DAY",
     "DEFAULT_PATH",
     "Admission",
     "DeadDelivery",

@@ -54,6 +54,11 @@ class Claim:
     attempts: int  # including this one
 
 
+def _name(delivery: Delivery) -> str:
+    """``push``, ``issue_comment.created``: what the logs call a delivery."""
+    return f"{delivery.event}.{delivery.action}" if delivery.action else delivery.event
+
+
 class QueueBase(abc.ABC):
     """:class:`~bot.queue.model.DeliveryQueue` over a backend's atomic steps."""
 
@@ -202,21 +207,21 @@ class QueueBase(abc.ABC):
         if not task.done():
             await self._cancel(task)
             if lost.is_set():
-                dlog.warning("%s on %s cancelled: lease lost", delivery.event, claim.key)
+                dlog.warning("%s on %s cancelled: lease lost", _name(delivery), claim.key)
                 return None, ""
-            dlog.info("%s on %s handed back at shutdown", delivery.event, claim.key)
+            dlog.info("%s on %s handed back at shutdown", _name(delivery), claim.key)
             return Outcome.HANDBACK, ""
         took_ms = (time.time() - started) * 1000
         waited_ms = (started - delivery.received_at) * 1000
         exc = None if task.cancelled() else task.exception()
         if not task.cancelled() and exc is None:
-            dlog.info("%s done in %.1f ms (waited %.1f ms)", delivery.event, took_ms, waited_ms)
+            dlog.info("%s done in %.1f ms (waited %.1f ms)", _name(delivery), took_ms, waited_ms)
             return Outcome.DONE, ""
         error = "cancelled" if exc is None else "".join(traceback.format_exception_only(exc))
         delay = self.policy.delay(claim.attempts)
         dlog.error(
             "%s failed (attempt %d of %d) after %.1f ms: %s%s",
-            delivery.event,
+            _name(delivery),
             claim.attempts,
             self.policy.max_attempts,
             took_ms,

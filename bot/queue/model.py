@@ -19,6 +19,8 @@ LEASE_SECONDS = 30.0
 #: How often a worker renews its leases; a few renewals fit in one lease so that one slow
 #: round trip does not lose it.
 HEARTBEAT_SECONDS = 5.0
+#: A day, in seconds: how long the features remember what they record in the store.
+DAY = 24 * 60 * 60.0
 #: How long a delivery id is remembered (GitHub redelivers with the same id).
 DEDUPE_SECONDS = 24 * 60 * 60.0
 #: Deliveries waiting at most, over all keys; past it ``submit`` answers FULL.

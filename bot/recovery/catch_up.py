@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.github import GitHubClient, GitHubError, GitHubFactory, api
-from bot.web.delivery import Delivery
+from bot.queue import Delivery
+from bot.web.delivery import received
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ def catch_up_delivery(
         },
         "installation": {"id": installation} if installation is not None else None,
     }
-    return Delivery.received(f"catch-up:{repository.get('id')}:{slot}", CATCH_UP_EVENT, payload)
+    return received(f"catch-up:{repository.get('id')}:{slot}", CATCH_UP_EVENT, payload)
 
 
 async def catch_up_deliveries(

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.engine.store import DAY, Store
 from bot.github import GitHubClient, GitHubError, api
+from bot.queue import DAY, Store
 
 log = logging.getLogger(__name__)
 

@@ -1,73 +1,33 @@
-"""A webhook delivery as plain data: what any process needs to run it, and nothing else.
+"""A verified delivery becomes :class:`bot.queue.Delivery`: plain data any process can run.
 
-No aiohttp object, no closure: a :class:`Delivery` can be written to disk or Redis and run
-by another process, which rebuilds its GitHub client from the installation id (as
-python/miss-islington's tasks do).
+No aiohttp object, no closure: it is stored in the queue and run by a worker process, which
+rebuilds its GitHub client from the installation id (as python/miss-islington's tasks do).
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
+from bot.queue import Delivery
 
 
-@dataclass(frozen=True)
-class Delivery:
-    """One verified delivery: GitHub's id, the event, its payload, and where it queues."""
+def received(delivery_id: str, event: str, payload: Mapping[str, Any]) -> Delivery:
+    """A delivery just received, with its ordering key and installation read off it."""
+    action = payload.get("action")
+    return Delivery(
+        id=delivery_id,
+        event=event,
+        action=action if isinstance(action, str) else None,
+        key=ordering_key(payload),
+        installation=installation_id(payload),
+        payload=dict(payload),
+    )
 
-    id: str
-    event: str
-    payload: Mapping[str, Any]
-    #: Deliveries with the same key run one at a time, in order (the repository).
-    key: str
-    installation: int | None
-    received_at: float = field(default_factory=time.time)
 
-    @property
-    def action(self) -> str | None:
-        """The payload's ``action``, when it is a string."""
-        action = self.payload.get("action")
-        return action if isinstance(action, str) else None
-
-    @property
-    def name(self) -> str:
-        """``push``, ``pull_request.opened``: the event and its action, for logs."""
-        return f"{self.event}.{self.action}" if self.action else self.event
-
-    @classmethod
-    def received(cls, delivery_id: str, event: str, payload: Mapping[str, Any]) -> Delivery:
-        """A delivery just received, with its ordering key and installation read off it."""
-        return cls(delivery_id, event, payload, ordering_key(payload), installation_id(payload))
-
-    def to_bytes(self) -> bytes:
-        """JSON, for storage between processes."""
-        return orjson.dumps(
-            {
-                "id": self.id,
-                "event": self.event,
-                "payload": self.payload,
-                "key": self.key,
-                "installation": self.installation,
-                "received_at": self.received_at,
-            }
-        )
-
-    @classmethod
-    def from_bytes(cls, raw: bytes) -> Delivery:
-        """The delivery :meth:`to_bytes` wrote."""
-        data = orjson.loads(raw)
-        return cls(
-            id=str(data["id"]),
-            event=str(data["event"]),
-            payload=dict(data["payload"]),
-            key=str(data["key"]),
-            installation=data["installation"],
-            received_at=float(data["received_at"]),
-        )
+def name(delivery: Delivery) -> str:
+    """``push``, ``pull_request.opened``: the event and its action, for logs."""
+    return f"{delivery.event}.{delivery.action}" if delivery.action else delivery.event
 
 
 def ordering_key(data: Mapping[str, Any]) -> str:

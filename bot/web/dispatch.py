@@ -1,7 +1,7 @@
 """Run one delivery: a GitHub client for its installation, then the features' handlers.
 
 Everything a delivery needs comes in :class:`Services` (built once per process) and the
-:class:`~bot.web.delivery.Delivery` itself, so the web process, a worker process or a test
+:class:`~bot.queue.Delivery` itself, so the web process, a worker process or a test
 can run it alike.
 """
 
@@ -14,9 +14,8 @@ from gidgethub.sansio import Event
 
 from bot.config import Config
 from bot.context import BotContext, delivery_log
-from bot.engine.store import Store
 from bot.github import GitHubFactory
-from bot.web.delivery import Delivery
+from bot.queue import Delivery, Store
 
 #: Events about the App's installations; their handlers get the App's own (JWT) client.
 APP_EVENTS = frozenset({"installation", "installation_repositories"})

@@ -9,33 +9,28 @@ the work for up to :data:`DRAIN_SECONDS`, cancels what is left and exits 0.
 from __future__ import annotations
 
 import asyncio
-import functools
 import gc
 import json
 import logging
+import os
 import signal
 import sys
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 from aiohttp import web
 from gidgethub import BadRequest, ValidationFailure
+from gidgethub.routing import Router
 from gidgethub.sansio import Event, validate_event
 
 from bot import __version__
 from bot.config import Config, ConfigError
 from bot.context import delivery_log
-from bot.engine.store import MemoryStore
-from bot.github import GitHubFactory
-from bot.web.deliveries import Admission, DeliveryQueue
-from bot.web.deliveries import Delivery as QueuedDelivery
-from bot.web.delivery import Delivery
-from bot.web.dispatch import Services, handles, run_delivery
-
-if TYPE_CHECKING:
-    pass
+from bot.queue import Admission, DeliveryQueue, QueueStats, open_queue
+from bot.web.delivery import name, received
+from bot.web.dispatch import handles
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +39,14 @@ MAX_BODY_BYTES = 25 * 1024 * 1024
 #: How long to read and discard the rest of a refused body before closing; aiohttp's
 #: default of 10 s would let one oversized request hold up a shutdown that long.
 LINGER_SECONDS = 2.0
-#: Heroku sends SIGKILL 30 s after SIGTERM; leave time to close the session.
-DRAIN_SECONDS = 25.0
+#: Heroku sends SIGKILL 30 s after SIGTERM: the worker's grace must end before.
+STOP_SECONDS = 25.0
 
-QUEUE_KEY: web.AppKey[DeliveryQueue] = web.AppKey("queue", DeliveryQueue)
-SERVICES_KEY: web.AppKey[Services] = web.AppKey("services", Services)
+QUEUE_KEY: web.AppKey[DeliveryQueue] = web.AppKey("queue")
+CONFIG_KEY: web.AppKey[Config] = web.AppKey("config", Config)
+ROUTER_KEY: web.AppKey[Router] = web.AppKey("router", Router)
 STARTED_KEY: web.AppKey[float] = web.AppKey("started", float)
+ACCEPTING_KEY: web.AppKey[list[bool]] = web.AppKey("accepting")
 
 
 class WebhookRejected(Exception):
@@ -121,7 +118,7 @@ async def receive_webhook(request: web.Request) -> web.Response:
     """``POST /webhook``: verify, acknowledge, and queue the work if a feature handles it."""
     app = request.app
     queue = app[QUEUE_KEY]
-    if not queue.accepting:
+    if not app[ACCEPTING_KEY][0]:
         return _answer(503, "shutting down")
     length = request.content_length
     if length is not None and length > MAX_BODY_BYTES:
@@ -132,7 +129,7 @@ async def receive_webhook(request: web.Request) -> web.Response:
     except web.HTTPRequestEntityTooLarge:
         log.warning("rejected a chunked body over %d bytes", MAX_BODY_BYTES)
         return _answer(413, "too large", limit=MAX_BODY_BYTES)
-    secret = app[SERVICES_KEY].config.webhook_secret or ""
+    secret = app[CONFIG_KEY].webhook_secret or ""
     try:
         event = parse_delivery(request.headers, body, secret)
     except WebhookRejected as exc:
@@ -148,29 +145,18 @@ async def receive_webhook(request: web.Request) -> web.Response:
     if event.event == "ping":
         dlog.info("ping (hook %s): %s", request.headers.get("X-GitHub-Hook-ID", "?"), _zen(event))
         return _answer(200, "pong")
-    services = app[SERVICES_KEY]
-    delivery = Delivery.received(event.delivery_id, event.event, event.data)
-    if not handles(services.router, delivery):
-        dlog.info("%s: no feature handles it", delivery.name)
+    delivery = received(event.delivery_id, event.event, event.data)
+    if not handles(app[ROUTER_KEY], delivery):
+        dlog.info("%s: no feature handles it", name(delivery))
         return _answer(200, "ignored")
-
-    key = delivery.key
-    admission = queue.submit(
-        QueuedDelivery(
-            delivery_id=delivery.id,
-            event=delivery.name,
-            key=key,
-            run=functools.partial(run_delivery, delivery, services),
-            log=dlog,
-        )
-    )
+    admission = await queue.submit(delivery)
     if admission is Admission.ACCEPTED:
-        dlog.info("%s for %s accepted (%d queued)", delivery.name, key, queue.stats().queued)
+        dlog.info("%s for %s accepted", name(delivery), delivery.key)
         return _answer(202, "accepted")
     if admission is Admission.DUPLICATE:
-        dlog.info("%s duplicate delivery ignored", delivery.name)
+        dlog.info("%s duplicate delivery ignored", name(delivery))
         return _answer(200, "duplicate")
-    dlog.warning("%s refused: queue %s", delivery.name, admission.value)
+    dlog.warning("%s refused: queue %s", name(delivery), admission.value)
     return _answer(503, "busy" if admission is Admission.FULL else "shutting down")
 
 
@@ -179,30 +165,43 @@ def _zen(event: Event) -> str:
 
 
 async def health(request: web.Request) -> web.Response:
-    """``GET /health``: liveness and the queue's counters (503 while draining)."""
-    stats = request.app[QUEUE_KEY].stats()
+    """``GET /health``: liveness and the shared queue's counters (503 while stopping)."""
+    stats = await request.app[QUEUE_KEY].stats()
+    accepting = request.app[ACCEPTING_KEY][0]
     return web.json_response(
         {
-            "status": "ok" if stats.accepting else "draining",
-            "queued": stats.queued,
-            "running": stats.running,
-            "processed": stats.processed,
-            "failed": stats.failed,
-            "duplicates": stats.duplicates,
+            "status": "ok" if accepting else "stopping",
+            **queue_counters(stats),
             "uptime": round(time.monotonic() - request.app[STARTED_KEY], 3),
             "version": __version__,
         },
-        status=200 if stats.accepting else 503,
+        status=200 if accepting else 503,
     )
 
 
-def build_app(services: Services, queue: DeliveryQueue | None = None) -> web.Application:
-    """The aiohttp application: it verifies deliveries and queues them; ``services`` run them."""
+def queue_counters(stats: QueueStats) -> dict[str, Any]:
+    """The queue's counters as ``/health`` and ``python -m bot deliveries`` show them."""
+    return {
+        "queued": stats.queued,
+        "running": stats.running,
+        "retrying": stats.retrying,
+        "dead": stats.dead,
+        "processed": stats.processed,
+        "failed": stats.failed,
+        "duplicates": stats.duplicates,
+        "oldest_age": None if stats.oldest_age is None else round(stats.oldest_age, 3),
+    }
+
+
+def build_app(config: Config, router: Router, queue: DeliveryQueue) -> web.Application:
+    """The aiohttp application: it verifies deliveries and stores them in ``queue``."""
     # A little over the cap so that a body of exactly MAX_BODY_BYTES is still read.
     app = web.Application(client_max_size=MAX_BODY_BYTES + 1)
-    app[SERVICES_KEY] = services
-    app[QUEUE_KEY] = queue or DeliveryQueue()
+    app[CONFIG_KEY] = config
+    app[ROUTER_KEY] = router
+    app[QUEUE_KEY] = queue
     app[STARTED_KEY] = time.monotonic()
+    app[ACCEPTING_KEY] = [True]
     app.router.add_post("/webhook", receive_webhook)
     app.router.add_get("/health", health)
     return app
@@ -246,62 +245,82 @@ def configure_logging(level: str) -> None:
 
 
 async def serve(config: Config, *, host: str = "0.0.0.0") -> int:
-    """Run the server on ``config.port`` until a stop signal, then drain and exit."""
+    """Run the server on ``config.port`` until a stop signal, then stop and exit."""
     from bot.features import router
 
-    factory = GitHubFactory(config)  # it owns the process's one HTTP session
-    queue = DeliveryQueue()
-    app = build_app(Services(config, factory, MemoryStore(), router), queue)
+    queue = open_queue(config.queue_url, config.queue_policy())
+    app = build_app(config, router, queue)
     runner = web.AppRunner(
         app, access_log=None, handle_signals=False, lingering_time=LINGER_SECONDS
     )
     await runner.setup()
+    worker: asyncio.subprocess.Process | None = None
     try:
         try:
             await web.TCPSite(runner, host, config.port).start()
         except OSError as exc:
             log.error("cannot listen on %s:%d: %s", host, config.port, exc.strerror or exc)
             return 1
+        if not config.shared_queue:
+            worker = await start_embedded_worker()
         # Move everything built so far (modules, app, session) out of the collector's sight:
         # a full collection over it took ~15 ms, the slowest answers' whole latency budget.
         gc.collect()
         gc.freeze()
-        log.info("listening on %s:%d (meeting-todo-bot %s)", host, config.port, __version__)
-        await stop_signal()
-        # Still listening while draining, so that new deliveries get a 503, not a refusal.
-        dropped = await drain(queue)
+        log.info(
+            "listening on %s:%d (meeting-todo-bot %s, queue %s)",
+            host,
+            config.port,
+            __version__,
+            "shared: run `python -m bot worker` processes" if config.shared_queue else "embedded",
+        )
+        await stop_signal(worker)
+        # Still listening while stopping, so that new deliveries get a 503, not a refusal.
+        app[ACCEPTING_KEY][0] = False
+        if worker is not None:
+            await stop_worker(worker)
     finally:
         await runner.cleanup()
-        await factory.close()
-    final = queue.stats()
-    log.info(
-        "stopped: %d processed, %d failed, %d dropped",
-        final.processed,
-        final.failed,
-        len(dropped),
-    )
+        await queue.close()
+    log.info("stopped")
     return 0
 
 
-async def stop_signal() -> None:
-    """Return once SIGTERM or SIGINT arrives."""
+async def start_embedded_worker() -> asyncio.subprocess.Process:
+    """``python -m bot worker`` beside this server, on the same queue file.
+
+    A process, not a task: reading notes and planning must never hold the event loop that
+    answers GitHub. It stops when told, and by itself if this server dies (see
+    ``MEETING_TODO_BOT_PARENT``).
+    """
+    env = {**os.environ, "MEETING_TODO_BOT_PARENT": str(os.getpid())}
+    return await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "worker", env=env)
+
+
+async def stop_worker(worker: asyncio.subprocess.Process) -> None:
+    """SIGTERM the worker; it hands back what it has not finished within its grace."""
+    if worker.returncode is None:
+        worker.send_signal(signal.SIGTERM)
+    try:
+        await asyncio.wait_for(worker.wait(), STOP_SECONDS)
+    except TimeoutError:
+        log.warning("the worker did not stop in %.0f s; killing it", STOP_SECONDS)
+        worker.kill()
+        await worker.wait()
+
+
+async def stop_signal(worker: asyncio.subprocess.Process | None = None) -> None:
+    """Return once SIGTERM or SIGINT arrives (or the embedded worker exits: then the server
+    must not go on accepting work nobody does)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    await stop.wait()
-
-
-async def drain(queue: DeliveryQueue) -> list[QueuedDelivery]:
-    """Let the queued and running work finish for up to :data:`DRAIN_SECONDS`; log the rest."""
-    stats = queue.stats()
-    log.info(
-        "stopping: draining %d queued and %d running deliveries for up to %.0f s",
-        stats.queued,
-        stats.running,
-        DRAIN_SECONDS,
-    )
-    dropped = await queue.drain(DRAIN_SECONDS)
-    for delivery in dropped:
-        delivery.log.warning("%s dropped at shutdown (for %s)", delivery.event, delivery.key)
-    return dropped
+    waits: list[asyncio.Task[Any]] = [asyncio.create_task(stop.wait())]
+    if worker is not None:
+        waits.append(asyncio.create_task(worker.wait()))
+    _, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    if worker is not None and worker.returncode is not None and not stop.is_set():
+        log.error("the worker process exited (%s); stopping", worker.returncode)
