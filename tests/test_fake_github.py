@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from fake_github import PASS_THROUGH, FakeGitHub, FakeRepo, webhooks
 from fake_github.git import ZERO_SHA
 from fake_github.openapi import load_spec
+from fake_github.pipeline import ROUTES
 from fake_github.schema import validate
 from fake_github.server import SHARED_SPEC
 from gidgethub import RateLimitExceeded, apps
@@ -32,7 +33,7 @@ NOTES = {
     "notes/2024-05-01.md": "# Weekly sync\n\n- **TODO**: draft the agenda (@alice)\n",
     "README.md": "# Team notes\n",
 }
-needs_spec = pytest.mark.skipif(SHARED_SPEC is None, reason="../shared OpenAPI subset absent")
+needs_spec = pytest.mark.skipif(SHARED_SPEC is None, reason="../shared GitHub OpenAPI description absent")
 
 
 @dataclass
@@ -42,6 +43,11 @@ class Answer:
     status: int
     headers: dict[str, str]
     body: Any
+
+    @property
+    def ok(self) -> bool:
+        """Whether the answer was a success (2xx)."""
+        return 200 <= self.status < 300
 
 
 async def call(
@@ -668,8 +674,10 @@ async def test_pull_requests_list_files_take_line_comments_and_merge(
 
 
 async def test_commit_comments_land_on_known_commits_only(
-    fake_github: FakeGitHub, repo: FakeRepo, token: str
+    fake_github: FakeGitHub, repo: FakeRepo
 ) -> None:
+    fake_github.grant(1, contents="write")  # commit comments need contents:write
+    token = fake_github.installation_token(1)
     sha = repo.head()
     made = await call(
         fake_github,
@@ -887,6 +895,7 @@ async def test_every_operation_is_served_with_replies_that_match_the_description
     fake_github: FakeGitHub, repo: FakeRepo
 ) -> None:
     repo.set_permission("alice", "write")
+    fake_github.grant(1, contents="write")  # commit comments need contents:write
     before, after = repo.push({"notes/2024-05-08.md": "- TODO: x\n"})
     pull = repo.open_pull(head_files={"notes/2024-05-15.md": "- TODO: y\n"}, author="alice")
     key = fake_github.private_key_pem
@@ -934,9 +943,12 @@ async def test_every_operation_is_served_with_replies_that_match_the_description
         )
     assert fake_github.violations == []
     assert SHARED_SPEC is not None
-    documented = {op.operation_id for op in load_spec(SHARED_SPEC).operations.values()}
+    spec = load_spec(SHARED_SPEC)
+    for route in ROUTES:
+        documented = spec.operation(route.method, route.template)
+        assert documented is not None and documented.operation_id == route.operation_id, route
     served = {request.operation for request in fake_github.requests if request.ok}
-    assert served == documented
+    assert served == {route.operation_id for route in ROUTES}
 
 
 def test_the_schema_validator_understands_the_subset_github_uses() -> None:
@@ -1091,3 +1103,87 @@ def test_the_fixture_fails_a_test_that_broke_the_contract(pytester: pytest.Pytes
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=3, errors=1)
     result.stdout.fnmatch_lines(["*GET /no/such/operation: no such GitHub operation*"])
+
+
+# -- GitHub App permissions ----------------------------------------------------------------------
+
+
+async def test_installation_tokens_carry_the_manifests_permissions_and_nothing_more(
+    fake_github: FakeGitHub, repo: FakeRepo, token: str
+) -> None:
+    manifest = json.loads((Path(__file__).parents[1] / "docs" / "app-manifest.json").read_text())
+    assert fake_github.accounts.installations[1].permissions == manifest["default_permissions"]
+    assert manifest["default_permissions"]["checks"] == "write"
+    number = repo.add_issue("Draft")
+    assert (await call(fake_github, "GET", f"/repos/acme/notes/issues/{number}", token=token)).ok
+    refused = await call(
+        fake_github,
+        "POST",
+        f"/repos/acme/notes/commits/{repo.head()}/comments",
+        token=token,
+        body={"body": "x"},
+    )
+    assert refused.status == 403
+    assert refused.body == {
+        "message": "Resource not accessible by integration",
+        "documentation_url": "https://docs.github.com/rest/commits/comments#create-a-commit-comment",
+        "status": "403",
+    }
+    assert repo.commit_comments == []
+    minted = await call(
+        fake_github,
+        "POST",
+        "/app/installations/1/access_tokens",
+        headers={"Authorization": f"Bearer {app_jwt(fake_github)}"},
+    )
+    assert minted.body["permissions"] == manifest["default_permissions"]
+
+
+async def test_permissions_can_be_narrowed_granted_and_revoked(
+    fake_github: FakeGitHub, repo: FakeRepo, token: str
+) -> None:
+    number = repo.add_issue("Draft")
+    issue = f"/repos/acme/notes/issues/{number}"
+    read_only = fake_github.installation_token(1, permissions={"issues": "read"})
+    assert (await call(fake_github, "GET", issue, token=read_only)).status == 200
+    edit = await call(fake_github, "PATCH", issue, token=read_only, body={"title": "x"})
+    assert edit.status == 403
+    assert (await call(fake_github, "GET", "/repos/acme/notes/labels", token=read_only)).ok
+    assert (
+        await call(fake_github, "GET", f"/repos/acme/notes/commits/{repo.head()}", token=read_only)
+    ).status == 403
+    too_much = await call(
+        fake_github,
+        "POST",
+        "/app/installations/1/access_tokens",
+        body={"permissions": {"administration": "write"}},
+        headers={"Authorization": f"Bearer {app_jwt(fake_github)}"},
+    )
+    assert too_much.status == 422
+    fake_github.grant(1, issues=None, pull_requests="read")
+    assert (await call(fake_github, "PATCH", issue, token=token, body={"title": "y"})).ok
+    later = fake_github.installation_token(1)
+    assert (await call(fake_github, "GET", issue, token=later)).ok  # pull_requests:read will do
+    assert (await call(fake_github, "PATCH", issue, token=later, body={"title": "z"})).status == 403
+    create = await call(
+        fake_github, "POST", "/repos/acme/notes/issues", token=later, body={"title": "t"}
+    )
+    assert create.status == 403  # creating an issue needs issues:write, nothing else will do
+    fake_github.add_token("pat-alice", "alice")
+    by_person = await call(
+        fake_github,
+        "POST",
+        f"/repos/acme/notes/commits/{repo.head()}/comments",
+        token="pat-alice",
+        body={"body": "a person's token is not an app's"},
+    )
+    assert by_person.status == 201
+    assert repo.issues[number]["title"] == "y"
+
+
+def test_every_served_operation_has_a_permission_entry() -> None:
+    from fake_github.permissions import APP_JWT, REQUIRED
+
+    for route in ROUTES:
+        need = REQUIRED[route.operation_id]
+        assert (need == APP_JWT) == (route.auth == "jwt"), route.operation_id

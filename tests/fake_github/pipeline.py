@@ -20,11 +20,11 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from . import routes_apps, routes_comments, routes_git, routes_issues, routes_pulls
+from . import permissions, routes_apps, routes_comments, routes_git, routes_issues, routes_pulls
 from .accounts import Actor
 from .limits import PASS_THROUGH, SECONDARY_LIMIT_DOCS, SECONDARY_LIMIT_MESSAGE, Fault
 from .openapi import Operation
-from .replies import ApiError, Reply
+from .replies import DOCS_URL, ApiError, Reply
 from .routing import Context, Route, find_route
 
 if TYPE_CHECKING:
@@ -110,13 +110,25 @@ class Pipeline:
     ) -> Reply:
         found = find_route(ROUTES, record.method, raw_path)
         if found is None:
-            self.fake.violations.append(f"{record.method} {record.path}: no such GitHub operation")
+            documented = (
+                self.fake.spec.match(record.method, record.path) if self.fake.spec else None
+            )
+            if documented is not None:
+                record.operation = documented.operation_id
+                self.fake.violations.append(
+                    f"{record.method} {record.path}: {documented.operation_id} is GitHub's but "
+                    "the fake does not serve it (add a route)"
+                )
+            else:
+                self.fake.violations.append(
+                    f"{record.method} {record.path}: no such GitHub operation"
+                )
             return self._finish(ApiError(404, "Not Found").reply(), record, None, counted=False)
         route, params = found
         operation = (
             self.fake.spec.operation(route.method, route.template) if self.fake.spec else None
         )
-        record.operation = operation.operation_id if operation else route.template
+        record.operation = route.operation_id or route.template
         if self.fake.spec is not None and operation is None:
             self.fake.violations.append(f"{route.method} {route.template}: not in the description")
         now = self.fake.clock()
@@ -156,6 +168,12 @@ class Pipeline:
             repo = self.fake.repos.get(f"{params['owner']}/{params['repo']}".lower())
             if repo is None or not actor.can_see(repo.full_name):
                 raise ApiError(404, "Not Found")
+        if actor.permissions is not None:  # installation tokens; a person's token is not an app
+            permissions.check(
+                route.operation_id,
+                actor.permissions,
+                operation.docs_url if operation is not None else DOCS_URL,
+            )
         if bad_json:
             self.fake.violations.append(f"{record.method} {record.path}: the body is not JSON")
             raise ApiError(400, "Problems parsing JSON")

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from .replies import Reply, not_found
 from .routing import Context, Route
-from .shapes import APP_PERMISSIONS, installation_json, iso
+from .shapes import installation_json, iso
 
 
 def create_access_token(ctx: Context) -> Reply:
@@ -16,7 +16,7 @@ def create_access_token(ctx: Context) -> Reply:
         raise not_found()
     body = ctx.body if isinstance(ctx.body, dict) else {}
     token = ctx.fake.accounts.issue_installation_token(
-        installation, ctx.fake.token_lifetime, body.get("repositories")
+        installation, ctx.fake.token_lifetime, body.get("repositories"), body.get("permissions")
     )
     assert token.expires_at is not None
     expires = datetime.fromtimestamp(token.expires_at, UTC)
@@ -25,7 +25,7 @@ def create_access_token(ctx: Context) -> Reply:
         {
             "token": token.value,
             "expires_at": iso(expires),
-            "permissions": dict(APP_PERMISSIONS),
+            "permissions": dict(token.permissions or {}),
             "repository_selection": "selected",
         },
     )
@@ -52,6 +52,18 @@ def get_repo_installation(ctx: Context) -> Reply:
 
 
 ROUTES = [
-    Route("POST", "/app/installations/{installation_id}/access_tokens", create_access_token, "jwt"),
-    Route("GET", "/repos/{owner}/{repo}/installation", get_repo_installation, "jwt"),
+    Route(
+        "POST",
+        "/app/installations/{installation_id}/access_tokens",
+        create_access_token,
+        auth="jwt",
+        operation_id="apps/create-installation-access-token",
+    ),
+    Route(
+        "GET",
+        "/repos/{owner}/{repo}/installation",
+        get_repo_installation,
+        auth="jwt",
+        operation_id="apps/get-repo-installation",
+    ),
 ]

@@ -208,8 +208,25 @@ def create_commit_comment(ctx: Context) -> Reply:
 
 
 ROUTES = [
-    Route("GET", "/repos/{owner}/{repo}/commits/{ref}", get_commit),
-    Route("GET", "/repos/{owner}/{repo}/compare/{base}...{head}", compare),
-    Route("GET", "/repos/{owner}/{repo}/contents/{path}", get_contents),
-    Route("POST", "/repos/{owner}/{repo}/commits/{commit_sha}/comments", create_commit_comment),
+    Route(
+        "GET", "/repos/{owner}/{repo}/commits/{ref}", get_commit, operation_id="repos/get-commit"
+    ),
+    Route(
+        "GET",
+        "/repos/{owner}/{repo}/compare/{base}...{head}",
+        compare,
+        operation_id="repos/compare-commits",
+    ),
+    Route(
+        "GET",
+        "/repos/{owner}/{repo}/contents/{path}",
+        get_contents,
+        operation_id="repos/get-content",
+    ),
+    Route(
+        "POST",
+        "/repos/{owner}/{repo}/commits/{commit_sha}/comments",
+        create_commit_comment,
+        operation_id="repos/create-commit-comment",
+    ),
 ]

@@ -95,6 +95,16 @@ def create_review_comment(ctx: Context) -> Reply:
 
 
 ROUTES = [
-    Route("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/files", list_files),
-    Route("POST", "/repos/{owner}/{repo}/pulls/{pull_number}/comments", create_review_comment),
+    Route(
+        "GET",
+        "/repos/{owner}/{repo}/pulls/{pull_number}/files",
+        list_files,
+        operation_id="pulls/list-files",
+    ),
+    Route(
+        "POST",
+        "/repos/{owner}/{repo}/pulls/{pull_number}/comments",
+        create_review_comment,
+        operation_id="pulls/create-review-comment",
+    ),
 ]

@@ -69,6 +69,9 @@ class Route:
     template: str
     handler: Handler
     auth: str = "token"  # "token" (installation or personal) or "jwt" (the app itself)
+    #: GitHub's operation id (permissions are looked up by it; tests check it against the
+    #: description, so it also names the operation when the description is absent).
+    operation_id: str = ""
     pattern: re.Pattern[str] = field(init=False)
 
     def __post_init__(self) -> None:

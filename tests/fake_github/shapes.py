@@ -13,14 +13,9 @@ from urllib.parse import quote
 
 from .accounts import Installation, User
 from .git import Commit, FileChange, blob_sha
+from .permissions import default_permissions
 
 REACTIONS = ("+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes")
-APP_PERMISSIONS = {
-    "contents": "read",
-    "issues": "write",
-    "metadata": "read",
-    "pull_requests": "write",
-}
 APP_EVENTS = ["issue_comment", "pull_request", "push"]
 EPOCH = "2024-01-01T00:00:00Z"
 
@@ -80,7 +75,8 @@ def integration_json(api: str, web: str, app_id: int, slug: str, owner: User) ->
         "html_url": f"{web}/apps/{slug}",
         "created_at": EPOCH,
         "updated_at": EPOCH,
-        "permissions": dict(APP_PERMISSIONS),
+        # what the app asks for; each installation's grant may differ
+        "permissions": default_permissions(),
         "events": list(APP_EVENTS),
     }
 
@@ -100,7 +96,7 @@ def installation_json(
         "app_slug": slug,
         "target_id": account.id,
         "target_type": account.type,
-        "permissions": dict(APP_PERMISSIONS),
+        "permissions": dict(installation.permissions),
         "events": list(APP_EVENTS),
         "created_at": EPOCH,
         "updated_at": EPOCH,
