@@ -33,7 +33,9 @@ NOTES = {
     "notes/2024-05-01.md": "# Weekly sync\n\n- **TODO**: draft the agenda (@alice)\n",
     "README.md": "# Team notes\n",
 }
-needs_spec = pytest.mark.skipif(SHARED_SPEC is None, reason="../shared GitHub OpenAPI description absent")
+needs_spec = pytest.mark.skipif(
+    SHARED_SPEC is None, reason="../shared GitHub OpenAPI description absent"
+)
 
 
 @dataclass
@@ -932,6 +934,18 @@ async def test_every_operation_is_served_with_replies_that_match_the_description
         await gh.getitem(f"{base}/contents/notes")
         await gh.post(f"{base}/commits/{after}/comments", data={"body": "summary"})
         await gh.getitem(f"{base}/pulls/{pull}/files")
+        await gh.getitem(f"{base}/pulls/{pull}")
+        await gh.delete(f"{base}/issues/{n}/assignees", data={"assignees": ["alice"]})
+        head = await gh.getitem(f"{base}/commits/HEAD")
+        tree = await gh.getitem(f"{base}/git/trees/{head['commit']['tree']['sha']}?recursive=1")
+        blob = next(entry for entry in tree["tree"] if entry["type"] == "blob")
+        await gh.getitem(f"{base}/git/blobs/{blob['sha']}")
+        run = await gh.post(f"{base}/check-runs", data={"name": "todo", "head_sha": after})
+        await gh.patch(
+            f"{base}/check-runs/{run['id']}",
+            data={"conclusion": "success", "output": {"title": "t", "summary": "s"}},
+        )
+        await gh.getitem(f"{base}/commits/{after}/check-runs?check_name=todo")
         await gh.post(
             f"{base}/pulls/{pull}/comments",
             data={
@@ -1187,3 +1201,161 @@ def test_every_served_operation_has_a_permission_entry() -> None:
     for route in ROUTES:
         need = REQUIRED[route.operation_id]
         assert (need == APP_JWT) == (route.auth == "jwt"), route.operation_id
+
+
+# -- operations for a whole-tree read and check runs ---------------------------------------------
+
+
+async def test_a_recursive_tree_lists_every_path_with_gits_ids_and_can_be_truncated(
+    fake_github: FakeGitHub, repo: FakeRepo, token: str
+) -> None:
+    repo.push({"notes/sub/x.md": "x\n", "big.md": "b" * (1024 * 1024 + 1)})
+    head = await call(fake_github, "GET", "/repos/acme/notes/commits/HEAD", token=token)
+    root = head.body["commit"]["tree"]["sha"]
+    answer = await call(
+        fake_github, "GET", f"/repos/acme/notes/git/trees/{root}?recursive=1", token=token
+    )
+    assert answer.status == 200 and answer.body["truncated"] is False
+    listed = [(e["path"], e["type"]) for e in answer.body["tree"]]
+    assert listed == [
+        ("README.md", "blob"),
+        ("big.md", "blob"),
+        ("notes", "tree"),
+        ("notes/2024-05-01.md", "blob"),
+        ("notes/sub", "tree"),
+        ("notes/sub/x.md", "blob"),
+    ]
+    readme = answer.body["tree"][0]
+    assert readme["sha"] == hashlib.sha1(b"blob 13\0# Team notes\n").hexdigest()
+    assert readme["size"] == 13 and readme["mode"] == "100644"
+    # git's id of the same tree, as `git write-tree` would give it for these files
+    notes_sha = next(e["sha"] for e in answer.body["tree"] if e["path"] == "notes")
+    listing = await call(fake_github, "GET", "/repos/acme/notes/contents/", token=token)
+    assert next(e["sha"] for e in listing.body if e["name"] == "notes") == notes_sha
+    shallow = await call(
+        fake_github, "GET", f"/repos/acme/notes/git/trees/{notes_sha}", token=token
+    )
+    assert [(e["path"], e["type"]) for e in shallow.body["tree"]] == [
+        ("2024-05-01.md", "blob"),
+        ("sub", "tree"),
+    ]
+    by_ref = await call(fake_github, "GET", "/repos/acme/notes/git/trees/main", token=token)
+    assert by_ref.body["sha"] == root
+    fake_github.tree_entry_limit = 4
+    cut = await call(
+        fake_github, "GET", f"/repos/acme/notes/git/trees/{root}?recursive=1", token=token
+    )
+    assert cut.body["truncated"] is True and len(cut.body["tree"]) == 4
+    missing = await call(fake_github, "GET", f"/repos/acme/notes/git/trees/{'a' * 40}", token=token)
+    assert missing.status == 404
+
+
+def test_tree_ids_are_gits() -> None:
+    from fake_github.git import root_tree_sha, tree_objects
+
+    # `git write-tree` after adding a = "hi\n" and d/b = "x\n"
+    files = {"a": "hi\n", "d/b": "x\n"}
+    assert root_tree_sha(files) == "bd925dfe4a912c27e4beb218958cf1b0aa58d15f"
+    assert "2b4c1d0c6f3c005f72eb2ecd2eb2a25edecf9a50" in tree_objects(files)
+
+
+async def test_blobs_come_base64_at_any_size_while_contents_leave_big_files_empty(
+    fake_github: FakeGitHub, repo: FakeRepo, token: str
+) -> None:
+    big = "b" * (1024 * 1024 + 1)
+    repo.push({"big.md": big})
+    contents = await call(fake_github, "GET", "/repos/acme/notes/contents/big.md", token=token)
+    assert (contents.body["encoding"], contents.body["content"]) == ("none", "")
+    blob = await call(
+        fake_github, "GET", f"/repos/acme/notes/git/blobs/{contents.body['sha']}", token=token
+    )
+    assert blob.body["encoding"] == "base64" and blob.body["size"] == len(big)
+    assert base64.b64decode(blob.body["content"]).decode() == big
+    gone = await call(fake_github, "GET", f"/repos/acme/notes/git/blobs/{'0' * 40}", token=token)
+    assert gone.status == 404
+
+
+async def test_a_pull_request_reads_back_and_assignees_can_be_removed(
+    fake_github: FakeGitHub, repo: FakeRepo, token: str
+) -> None:
+    number = repo.open_pull(head_files={"notes/2024-05-08.md": "- TODO: x\n"}, author="carol")
+    pull = await call(fake_github, "GET", f"/repos/acme/notes/pulls/{number}", token=token)
+    assert pull.body["head"]["sha"] == repo.pull_head(number)
+    assert (pull.body["changed_files"], pull.body["merged"]) == (1, False)
+    assert (
+        await call(fake_github, "GET", "/repos/acme/notes/pulls/999", token=token)
+    ).status == 404
+    issue = repo.add_issue("Draft")
+    repo.set_permission("alice", "write")
+    repo.set_permission("bob", "write")
+    repo.edit_issue(issue, assignees=["alice", "bob"])
+    removed = await call(
+        fake_github,
+        "DELETE",
+        f"/repos/acme/notes/issues/{issue}/assignees",
+        token=token,
+        body={"assignees": ["ALICE", "nobody"]},
+    )
+    assert removed.status == 200
+    assert [a["login"] for a in repo.issues[issue]["assignees"]] == ["bob"]
+
+
+async def test_check_runs_are_created_updated_listed_and_readable_by_tests(
+    fake_github: FakeGitHub, repo: FakeRepo, token: str
+) -> None:
+    sha = repo.head()
+    made = await call(
+        fake_github,
+        "POST",
+        "/repos/acme/notes/check-runs",
+        token=token,
+        body={"name": "todo", "head_sha": sha, "status": "in_progress"},
+    )
+    assert made.status == 201 and made.body["app"]["id"] == fake_github.app_id
+    run = f"/repos/acme/notes/check-runs/{made.body['id']}"
+    done = await call(
+        fake_github,
+        "PATCH",
+        run,
+        token=token,
+        body={
+            "conclusion": "neutral",
+            "output": {"title": "21 items held back", "summary": "cap 20", "text": "details"},
+        },
+    )
+    assert done.status == 200 and done.body["status"] == "completed"
+    other = await call(
+        fake_github,
+        "POST",
+        "/repos/acme/notes/check-runs",
+        token=token,
+        body={"name": "lint", "head_sha": sha, "conclusion": "success"},
+    )
+    assert other.status == 201
+    listed = await call(
+        fake_github, "GET", "/repos/acme/notes/commits/main/check-runs?check_name=todo", token=token
+    )
+    assert [r["id"] for r in listed.body["check_runs"]] == [made.body["id"]]
+    everything = await call(
+        fake_github, "GET", f"/repos/acme/notes/commits/{sha}/check-runs", token=token
+    )
+    assert everything.body["total_count"] == 2
+    (report,) = repo.check_runs_for(name="todo")
+    assert (report.conclusion, report.title, report.summary, report.text) == (
+        "neutral",
+        "21 items held back",
+        "cap 20",
+        "details",
+    )
+    fake_github.add_token("pat-alice", "alice")
+    by_person = await call(
+        fake_github,
+        "POST",
+        "/repos/acme/notes/check-runs",
+        token="pat-alice",
+        body={"name": "x", "head_sha": sha},
+    )
+    assert by_person.status == 403
+    no_checks = fake_github.installation_token(1, permissions={"contents": "read"})
+    refused = await call(fake_github, "PATCH", run, token=no_checks, body={"status": "queued"})
+    assert refused.status == 403

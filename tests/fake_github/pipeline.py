@@ -20,7 +20,16 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from . import permissions, routes_apps, routes_comments, routes_git, routes_issues, routes_pulls
+from . import (
+    permissions,
+    routes_apps,
+    routes_checks,
+    routes_comments,
+    routes_git,
+    routes_issues,
+    routes_pulls,
+    routes_trees,
+)
 from .accounts import Actor
 from .limits import PASS_THROUGH, SECONDARY_LIMIT_DOCS, SECONDARY_LIMIT_MESSAGE, Fault
 from .openapi import Operation
@@ -32,10 +41,12 @@ if TYPE_CHECKING:
 
 ROUTES: list[Route] = [
     *routes_apps.ROUTES,
+    *routes_checks.ROUTES,  # before routes_git: commits/{ref} would take .../check-runs
     *routes_git.ROUTES,
     *routes_issues.ROUTES,
     *routes_comments.ROUTES,
     *routes_pulls.ROUTES,
+    *routes_trees.ROUTES,
 ]
 
 

@@ -173,7 +173,13 @@ def get_contents(ctx: Context) -> Reply:
             )
         else:
             entry = content_entry_json(
-                repo.api_url, repo.html_url, ref, child, "dir", tree_sha(children[name]), 0
+                repo.api_url,
+                repo.html_url,
+                ref,
+                child,
+                "dir",
+                tree_sha({p[len(child) + 1 :]: t for p, t in children[name].items()}),
+                0,
             )
         listing.append(entry)
     return Reply(200, listing)

@@ -105,6 +105,13 @@ def add_assignees(ctx: Context) -> Reply:
     return Reply(201, issue)
 
 
+def remove_assignees(ctx: Context) -> Reply:
+    """``DELETE .../issues/{issue_number}/assignees``."""
+    raw = ctx.body.get("assignees") or [] if isinstance(ctx.body, dict) else []
+    issue = tracker.remove_assignees(ctx.the_repo, ctx.number("issue_number"), list(map(str, raw)))
+    return Reply(200, issue)
+
+
 def add_labels(ctx: Context) -> Reply:
     """``POST .../issues/{issue_number}/labels`` with ``{"labels": [...]}``."""
     if not isinstance(ctx.body, dict) or not ctx.body.get("labels"):
@@ -169,6 +176,12 @@ def get_permission(ctx: Context) -> Reply:
 
 
 ROUTES = [
+    Route(
+        "DELETE",
+        "/repos/{owner}/{repo}/issues/{issue_number}/assignees",
+        remove_assignees,
+        operation_id="issues/remove-assignees",
+    ),
     Route("GET", "/repos/{owner}/{repo}/issues", list_issues, operation_id="issues/list-for-repo"),
     Route("POST", "/repos/{owner}/{repo}/issues", create_issue, operation_id="issues/create"),
     Route(

@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 MULTI_SEGMENT = frozenset({"path", "ref", "commit_sha"})
 #: Parameters GitHub declares as integers: matching only digits keeps ``/issues/comments/1``
 #: from being read as issue number "comments".
-INTEGER_PARAMS = frozenset({"issue_number", "comment_id", "installation_id", "pull_number"})
+INTEGER_PARAMS = frozenset(
+    {"issue_number", "comment_id", "installation_id", "pull_number", "check_run_id", "delivery_id"}
+)
 
 
 @dataclass

@@ -56,6 +56,8 @@ class FakeGitHub:
         self.violations: list[str] = []
         #: Lifetime of new installation tokens, in seconds (GitHub: one hour).
         self.token_lifetime = 3600.0
+        #: Entries of a recursive tree listing before GitHub cuts it (``truncated: true``).
+        self.tree_entry_limit = 100_000
         #: Check the fake's own replies against the description (cheap; on by default).
         self.validate_responses = True
         self.primary = PrimaryLimit()

@@ -7,12 +7,13 @@ missing required field shows up as a recorded violation rather than as a surpris
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
 from .accounts import Installation, User
-from .git import Commit, FileChange, blob_sha
+from .git import Commit, FileChange, blob_sha, root_tree_sha
 from .permissions import default_permissions
 
 REACTIONS = ("+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes")
@@ -178,9 +179,9 @@ def commit_json(
     }
 
 
-def tree_sha(tree: dict[str, str] | Any) -> str:
-    """A stable id for a tree (not git's, which hashes binary tree objects)."""
-    return blob_sha("\n".join(f"{path}\0{blob_sha(text)}" for path, text in sorted(tree.items())))
+def tree_sha(tree: Mapping[str, str]) -> str:
+    """Git's id of a tree (path -> text), so it can be read back with ``git/trees``."""
+    return root_tree_sha(tree)
 
 
 def diff_entry_json(
