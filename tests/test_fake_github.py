@@ -17,7 +17,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from fake_github import PASS_THROUGH, FakeGitHub, FakeRepo, webhooks
+from fake_github import PASS_THROUGH, FakeGitHub, FakeRepo, coverage, webhooks
 from fake_github.git import ZERO_SHA
 from fake_github.openapi import load_spec
 from fake_github.pipeline import ROUTES
@@ -29,6 +29,8 @@ from yarl import URL
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
 WEBHOOK_SPEC = SHARED / "corpus" / "webhooks" / "github-webhooks-openapi-subset.json"
+#: How the bot names itself (bot/github/client.py USER_AGENT).
+BOT_USER_AGENT = "meeting-todo-bot"
 NOTES = {
     "notes/2024-05-01.md": "# Weekly sync\n\n- **TODO**: draft the agenda (@alice)\n",
     "README.md": "# Team notes\n",
@@ -1359,3 +1361,28 @@ async def test_check_runs_are_created_updated_listed_and_readable_by_tests(
     no_checks = fake_github.installation_token(1, permissions={"contents": "read"})
     refused = await call(fake_github, "PATCH", run, token=no_checks, body={"status": "queued"})
     assert refused.status == 403
+
+
+# -- what the bot needs from GitHub Enterprise Server 3.19 ---------------------------------------
+
+needs_ghes = pytest.mark.skipif(
+    not coverage.GHES_SPEC_PATH.is_file(), reason="../shared GHES 3.19 description absent"
+)
+
+
+@needs_ghes
+def test_every_operation_the_fake_serves_exists_in_ghes_3_19() -> None:
+    served = [(route.method, route.template) for route in ROUTES]
+    assert coverage.missing_from(served) == []
+    assert coverage.missing_from([("GET", "/repos/{owner}/{repo}/no-such-thing")]) == [
+        ("GET", "/repos/{owner}/{repo}/no-such-thing")
+    ]
+
+
+@needs_ghes
+@pytest.mark.session_last
+def test_every_operation_the_bot_called_in_this_session_exists_in_ghes_3_19() -> None:
+    called = coverage.served_to(BOT_USER_AGENT)
+    if not called:
+        pytest.skip("no test of this session ran the bot against a fake")
+    assert coverage.missing_from(called.values()) == []

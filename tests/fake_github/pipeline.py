@@ -21,6 +21,7 @@ from urllib.parse import unquote
 from aiohttp import web
 
 from . import (
+    coverage,
     permissions,
     routes_apps,
     routes_checks,
@@ -140,6 +141,9 @@ class Pipeline:
             self.fake.spec.operation(route.method, route.template) if self.fake.spec else None
         )
         record.operation = route.operation_id or route.template
+        coverage.record(
+            record.operation, route.method, route.template, record.headers.get("user-agent", "")
+        )
         if self.fake.spec is not None and operation is None:
             self.fake.violations.append(f"{route.method} {route.template}: not in the description")
         now = self.fake.clock()
