@@ -1386,3 +1386,22 @@ def test_every_operation_the_bot_called_in_this_session_exists_in_ghes_3_19() ->
     if not called:
         pytest.skip("no test of this session ran the bot against a fake")
     assert coverage.missing_from(called.values()) == []
+
+
+async def test_the_opt_in_header_check_wants_githubs_version_and_media_type(
+    fake_github: FakeGitHub, repo: FakeRepo, token: str
+) -> None:
+    path = "/repos/acme/notes/labels"
+    legacy = {"Accept": "application/vnd.github.v3+json"}
+    assert (await call(fake_github, "GET", path, token=token, headers=legacy)).ok
+    assert fake_github.violations == []  # off by default
+    fake_github.strict_headers = True
+    await call(fake_github, "GET", path, token=token, headers=legacy)
+    found = fake_github.clear_violations()
+    assert len(found) == 2 and "X-GitHub-Api-Version is None" in found[0]
+    assert "'application/vnd.github.v3+json'" in found[1]
+    good = {"X-GitHub-Api-Version": "2022-11-28"}
+    assert (await call(fake_github, "GET", path, token=token, headers=good)).ok
+    raw = {**good, "Accept": "application/vnd.github.raw+json"}
+    await call(fake_github, "GET", "/repos/acme/notes/contents/README.md", token=token, headers=raw)
+    assert fake_github.violations == []

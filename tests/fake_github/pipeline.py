@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import http
 import json
+import re
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -93,6 +94,8 @@ class Pipeline:
         record = RecordedRequest(request.method, unquote(raw_path), query, body, headers)
         with self.fake.lock:
             self.fake.requests.append(record)
+            if self.fake.strict_headers:
+                self.fake.violations += _header_problems(record)
             fault = self.fake.faults.take(request.method, record.path)
         if fault is not None and fault.status != PASS_THROUGH:
             if fault.delay:
@@ -277,6 +280,26 @@ class Pipeline:
             body=self._payload(reply),
             headers={**reply.headers, "Content-Type": reply.content_type},
         )
+
+
+API_VERSION = "2022-11-28"
+#: ``application/vnd.github+json`` or one of GitHub's documented custom media types; the
+#: legacy ``vnd.github.v3`` form is what the check is for.
+_ACCEPT = re.compile(
+    r"application/vnd\.github(\.(raw|html|text|full|object|diff|patch|sha|base64))?(\+json)?"
+)
+
+
+def _header_problems(record: RecordedRequest) -> list[str]:
+    where = f"{record.method} {record.path}"
+    problems = []
+    version = record.headers.get("x-github-api-version")
+    if version != API_VERSION:
+        problems.append(f"{where}: X-GitHub-Api-Version is {version!r}, not {API_VERSION!r}")
+    accept = record.headers.get("accept", "")
+    if not any(_ACCEPT.fullmatch(part.strip()) for part in accept.split(",")):
+        problems.append(f"{where}: Accept is {accept!r}, not 'application/vnd.github+json'")
+    return problems
 
 
 def _etag_matches(header: str | None, etag: str) -> bool:

@@ -58,6 +58,9 @@ class FakeGitHub:
         self.token_lifetime = 3600.0
         #: Entries of a recursive tree listing before GitHub cuts it (``truncated: true``).
         self.tree_entry_limit = 100_000
+        #: Opt-in: flag requests without ``X-GitHub-Api-Version: 2022-11-28`` or without
+        #: GitHub's ``Accept`` (``application/vnd.github+json`` or a documented media type).
+        self.strict_headers = False
         #: Check the fake's own replies against the description (cheap; on by default).
         self.validate_responses = True
         self.primary = PrimaryLimit()
