@@ -948,6 +948,11 @@ async def test_every_operation_is_served_with_replies_that_match_the_description
             data={"conclusion": "success", "output": {"title": "t", "summary": "s"}},
         )
         await gh.getitem(f"{base}/commits/{after}/check-runs?check_name=todo")
+        fake_github.hook.configure("http://127.0.0.1:9/webhook", "s")  # nobody listens there
+        delivery = await fake_github.deliver("ping", {"zen": "x"})
+        jwt_token = apps.get_jwt(app_id=app_id, private_key=key)
+        await gh.getitem("/app/hook/deliveries?per_page=1", jwt=jwt_token)
+        await gh.post(f"/app/hook/deliveries/{delivery.id}/attempts", data={}, jwt=jwt_token)
         await gh.post(
             f"{base}/pulls/{pull}/comments",
             data={
@@ -1405,3 +1410,69 @@ async def test_the_opt_in_header_check_wants_githubs_version_and_media_type(
     raw = {**good, "Accept": "application/vnd.github.raw+json"}
     await call(fake_github, "GET", "/repos/acme/notes/contents/README.md", token=token, headers=raw)
     assert fake_github.violations == []
+
+
+# -- the app's webhook deliveries ----------------------------------------------------------------
+
+
+async def test_deliveries_are_listed_with_cursors_and_failed_ones_redelivered(
+    fake_github: FakeGitHub, repo: FakeRepo
+) -> None:
+    from aiohttp import web
+
+    seen: list[tuple[str, str]] = []
+    answers = iter([503, 202, 202, 202])
+
+    async def receive(request: web.Request) -> web.Response:
+        body = await request.read()
+        assert request.headers["X-Hub-Signature-256"] == webhooks.sign(body, "s3cret")
+        seen.append((request.headers["X-GitHub-Delivery"], request.headers["X-GitHub-Event"]))
+        return web.Response(status=next(answers))
+
+    app = web.Application()
+    app.router.add_post("/webhook", receive)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        fake_github.hook.configure(f"http://127.0.0.1:{port}/webhook", "s3cret")
+        payload = webhooks.push_payload(fake_github, repo, *repo.push({"a.md": "a\n"}))
+        failed = await fake_github.deliver("push", payload, delivery_id="guid-1")
+        assert (failed.status_code, failed.ok) == (503, False)
+        await fake_github.deliver("push", payload, delivery_id="guid-2")
+        await fake_github.deliver("ping", {"zen": "hi"}, delivery_id="guid-3")
+        auth = {"Authorization": f"Bearer {app_jwt(fake_github)}"}
+        first = await call(fake_github, "GET", "/app/hook/deliveries?per_page=2", headers=auth)
+        assert [d["guid"] for d in first.body] == ["guid-3", "guid-2"]
+        assert first.body[1]["installation_id"] == 1 and first.body[1]["event"] == "push"
+        next_url = first.headers["link"].split(";")[0].strip("<>")
+        rest = await call(fake_github, "GET", next_url.removeprefix(fake_github.url), headers=auth)
+        assert [(d["guid"], d["status_code"]) for d in rest.body] == [("guid-1", 503)]
+        assert "link" not in rest.headers
+        fake_github.hook.configure(fake_github.hook.url or "", "s3cret")  # signature re-made
+        again = await call(
+            fake_github, "POST", f"/app/hook/deliveries/{failed.id}/attempts", headers=auth
+        )
+        assert again.status == 202
+        for _ in range(100):
+            if (
+                len(fake_github.hook.deliveries) == 4
+                and fake_github.hook.deliveries[-1].status_code
+            ):
+                break
+            await asyncio.sleep(0.02)
+        redone = fake_github.hook.deliveries[-1]
+        assert (redone.guid, redone.redelivery, redone.status_code) == ("guid-1", True, 202)
+        assert seen[-1] == ("guid-1", "push")
+        token = fake_github.installation_token()
+        as_installation = await call(fake_github, "GET", "/app/hook/deliveries", token=token)
+        assert as_installation.status == 401
+        unknown = await call(fake_github, "POST", "/app/hook/deliveries/1/attempts", headers=auth)
+        assert unknown.status == 404
+        await runner.cleanup()
+        gone = await fake_github.deliver("ping", {"zen": "bye"})
+        assert (gone.status_code, gone.ok) == (0, False)
+    finally:
+        await runner.cleanup()

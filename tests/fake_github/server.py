@@ -19,11 +19,13 @@ from typing import Any
 from aiohttp import web
 
 from .accounts import Accounts, Installation, Token, User
+from .deliveries import AppHook, Delivery
 from .limits import Fault, Faults, PrimaryLimit, SecondaryLimit
 from .openapi import Spec, default_spec_path, load_spec
 from .pipeline import Pipeline, RecordedRequest
 from .repo import FakeRepo
 from .shapes import integration_json, iso, user_json
+from .webhooks import delivery_headers, encode
 
 #: The shared description when present (the default for every fake).
 SHARED_SPEC = default_spec_path()
@@ -66,6 +68,8 @@ class FakeGitHub:
         self.primary = PrimaryLimit()
         self.secondary = SecondaryLimit()
         self.faults = Faults()
+        #: The app's webhook: where deliveries go, and every attempt (see :mod:`.deliveries`).
+        self.hook = AppHook(self)
         self._ids = itertools.count(100001)
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -288,3 +292,21 @@ class FakeGitHub:
             found = list(self.violations)
             self.violations.clear()
             return found
+
+    async def deliver(
+        self,
+        event: str,
+        payload: Mapping[str, Any] | bytes,
+        *,
+        delivery_id: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Delivery:
+        """Send a delivery to the configured webhook as GitHub would, signed with its secret
+        (``headers`` replace the built ones), and remember it for ``/app/hook/deliveries``."""
+        body = payload if isinstance(payload, bytes) else encode(dict(payload))
+        sent = {
+            **delivery_headers(event, body, self.hook.secret, delivery_id=delivery_id),
+            "X-GitHub-Hook-Installation-Target-ID": str(self.app_id),
+            **(headers or {}),
+        }
+        return await self.hook.send(event, body, sent)
