@@ -33,6 +33,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from fake_github.deliveries import AppHook
 from fake_github.webhooks import delivery_headers
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -115,6 +116,9 @@ class BotProcess:
         self.stderr_path = stderr_path
         self.stdout_path = stdout_path
         self._session: aiohttp.ClientSession | None = None
+        #: The fake GitHub's app webhook, once attached: deliveries then go through it and
+        #: are remembered there (``GET /app/hook/deliveries``, redelivery).
+        self.hook: AppHook | None = None
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -138,7 +142,13 @@ class BotProcess:
         return self.proc.poll()
 
     async def post(self, body: bytes, headers: Mapping[str, str]) -> Answer:
-        """POST raw bytes to /webhook."""
+        """POST raw bytes to /webhook (through the attached fake's app hook, if any)."""
+        if self.hook is not None and self.hook.url == f"{self.url}/webhook":
+            event = dict(headers).get("X-GitHub-Event", "")
+            sent = await self.hook.send(event, body, headers)
+            if sent.status_code == 0:
+                raise aiohttp.ClientConnectionError(sent.status)
+            return Answer(sent.status_code, _decode(sent.answer))
         async with self.session.post(f"{self.url}/webhook", data=body, headers=headers) as resp:
             return Answer(resp.status, await _body(resp))
 
@@ -235,7 +245,11 @@ class BotProcess:
 
 
 async def _body(resp: aiohttp.ClientResponse) -> Any:
-    text = await resp.text()
+    return _decode(await resp.read())
+
+
+def _decode(raw: bytes) -> Any:
+    text = raw.decode("utf-8", errors="replace")
     try:
         return json.loads(text)
     except ValueError:

@@ -29,6 +29,9 @@ async def app_bot(
         private_key=fake.private_key_pem,
         env={"GITHUB_MUTATION_INTERVAL": "0", **(env or {})},
     )
+    # the fake is GitHub: it sends the deliveries and remembers them for redelivery
+    fake.hook.configure(f"{process.url}/webhook", process.secret)
+    process.hook = fake.hook
     yield process
     assert await process.stop() == 0
 

@@ -505,6 +505,9 @@ async def test_text_outside_the_generated_part_survives_an_update(
 # --- limits, redeliveries, settings ------------------------------------------------------------
 
 
+@pytest.mark.xfail(
+    strict=True, reason="issue 9: commit comments need contents:write; check runs replace them"
+)
 async def test_past_the_cap_nothing_is_filed_and_the_commit_says_why(
     bot: BotProcess, fake: FakeGitHub
 ) -> None:
@@ -565,6 +568,9 @@ async def test_a_repeated_delivery_id_is_ignored(bot: BotProcess, fake: FakeGitH
     assert requests_since(fake, start, repo) == []
 
 
+@pytest.mark.xfail(
+    strict=True, reason="issue 9: commit comments need contents:write; check runs replace them"
+)
 async def test_broken_settings_get_a_commit_comment_and_nothing_is_filed(
     bot: BotProcess, fake: FakeGitHub
 ) -> None:

@@ -17,9 +17,10 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from fake_github import PASS_THROUGH, FakeGitHub, FakeRepo, webhooks
+from fake_github import PASS_THROUGH, FakeGitHub, FakeRepo, coverage, webhooks
 from fake_github.git import ZERO_SHA
 from fake_github.openapi import load_spec
+from fake_github.pipeline import ROUTES
 from fake_github.schema import validate
 from fake_github.server import SHARED_SPEC
 from gidgethub import RateLimitExceeded, apps
@@ -28,11 +29,15 @@ from yarl import URL
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
 WEBHOOK_SPEC = SHARED / "corpus" / "webhooks" / "github-webhooks-openapi-subset.json"
+#: How the bot names itself (bot/github/client.py USER_AGENT).
+BOT_USER_AGENT = "meeting-todo-bot"
 NOTES = {
     "notes/2024-05-01.md": "# Weekly sync\n\n- **TODO**: draft the agenda (@alice)\n",
     "README.md": "# Team notes\n",
 }
-needs_spec = pytest.mark.skipif(SHARED_SPEC is None, reason="../shared OpenAPI subset absent")
+needs_spec = pytest.mark.skipif(
+    SHARED_SPEC is None, reason="../shared GitHub OpenAPI description absent"
+)
 
 
 @dataclass
@@ -42,6 +47,11 @@ class Answer:
     status: int
     headers: dict[str, str]
     body: Any
+
+    @property
+    def ok(self) -> bool:
+        """Whether the answer was a success (2xx)."""
+        return 200 <= self.status < 300
 
 
 async def call(
@@ -668,8 +678,10 @@ async def test_pull_requests_list_files_take_line_comments_and_merge(
 
 
 async def test_commit_comments_land_on_known_commits_only(
-    fake_github: FakeGitHub, repo: FakeRepo, token: str
+    fake_github: FakeGitHub, repo: FakeRepo
 ) -> None:
+    fake_github.grant(1, contents="write")  # commit comments need contents:write
+    token = fake_github.installation_token(1)
     sha = repo.head()
     made = await call(
         fake_github,
@@ -887,6 +899,7 @@ async def test_every_operation_is_served_with_replies_that_match_the_description
     fake_github: FakeGitHub, repo: FakeRepo
 ) -> None:
     repo.set_permission("alice", "write")
+    fake_github.grant(1, contents="write")  # commit comments need contents:write
     before, after = repo.push({"notes/2024-05-08.md": "- TODO: x\n"})
     pull = repo.open_pull(head_files={"notes/2024-05-15.md": "- TODO: y\n"}, author="alice")
     key = fake_github.private_key_pem
@@ -923,6 +936,23 @@ async def test_every_operation_is_served_with_replies_that_match_the_description
         await gh.getitem(f"{base}/contents/notes")
         await gh.post(f"{base}/commits/{after}/comments", data={"body": "summary"})
         await gh.getitem(f"{base}/pulls/{pull}/files")
+        await gh.getitem(f"{base}/pulls/{pull}")
+        await gh.delete(f"{base}/issues/{n}/assignees", data={"assignees": ["alice"]})
+        head = await gh.getitem(f"{base}/commits/HEAD")
+        tree = await gh.getitem(f"{base}/git/trees/{head['commit']['tree']['sha']}?recursive=1")
+        blob = next(entry for entry in tree["tree"] if entry["type"] == "blob")
+        await gh.getitem(f"{base}/git/blobs/{blob['sha']}")
+        run = await gh.post(f"{base}/check-runs", data={"name": "todo", "head_sha": after})
+        await gh.patch(
+            f"{base}/check-runs/{run['id']}",
+            data={"conclusion": "success", "output": {"title": "t", "summary": "s"}},
+        )
+        await gh.getitem(f"{base}/commits/{after}/check-runs?check_name=todo")
+        fake_github.hook.configure("http://127.0.0.1:9/webhook", "s")  # nobody listens there
+        delivery = await fake_github.deliver("ping", {"zen": "x"})
+        jwt_token = apps.get_jwt(app_id=app_id, private_key=key)
+        await gh.getitem("/app/hook/deliveries?per_page=1", jwt=jwt_token)
+        await gh.post(f"/app/hook/deliveries/{delivery.id}/attempts", data={}, jwt=jwt_token)
         await gh.post(
             f"{base}/pulls/{pull}/comments",
             data={
@@ -934,9 +964,12 @@ async def test_every_operation_is_served_with_replies_that_match_the_description
         )
     assert fake_github.violations == []
     assert SHARED_SPEC is not None
-    documented = {op.operation_id for op in load_spec(SHARED_SPEC).operations.values()}
+    spec = load_spec(SHARED_SPEC)
+    for route in ROUTES:
+        documented = spec.operation(route.method, route.template)
+        assert documented is not None and documented.operation_id == route.operation_id, route
     served = {request.operation for request in fake_github.requests if request.ok}
-    assert served == documented
+    assert served == {route.operation_id for route in ROUTES}
 
 
 def test_the_schema_validator_understands_the_subset_github_uses() -> None:
@@ -1091,3 +1124,355 @@ def test_the_fixture_fails_a_test_that_broke_the_contract(pytester: pytest.Pytes
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=3, errors=1)
     result.stdout.fnmatch_lines(["*GET /no/such/operation: no such GitHub operation*"])
+
+
+# -- GitHub App permissions ----------------------------------------------------------------------
+
+
+async def test_installation_tokens_carry_the_manifests_permissions_and_nothing_more(
+    fake_github: FakeGitHub, repo: FakeRepo, token: str
+) -> None:
+    manifest = json.loads((Path(__file__).parents[1] / "docs" / "app-manifest.json").read_text())
+    assert fake_github.accounts.installations[1].permissions == manifest["default_permissions"]
+    assert manifest["default_permissions"]["checks"] == "write"
+    number = repo.add_issue("Draft")
+    assert (await call(fake_github, "GET", f"/repos/acme/notes/issues/{number}", token=token)).ok
+    refused = await call(
+        fake_github,
+        "POST",
+        f"/repos/acme/notes/commits/{repo.head()}/comments",
+        token=token,
+        body={"body": "x"},
+    )
+    assert refused.status == 403
+    assert refused.body == {
+        "message": "Resource not accessible by integration",
+        "documentation_url": "https://docs.github.com/rest/commits/comments#create-a-commit-comment",
+        "status": "403",
+    }
+    assert repo.commit_comments == []
+    minted = await call(
+        fake_github,
+        "POST",
+        "/app/installations/1/access_tokens",
+        headers={"Authorization": f"Bearer {app_jwt(fake_github)}"},
+    )
+    assert minted.body["permissions"] == manifest["default_permissions"]
+
+
+async def test_permissions_can_be_narrowed_granted_and_revoked(
+    fake_github: FakeGitHub, repo: FakeRepo, token: str
+) -> None:
+    number = repo.add_issue("Draft")
+    issue = f"/repos/acme/notes/issues/{number}"
+    read_only = fake_github.installation_token(1, permissions={"issues": "read"})
+    assert (await call(fake_github, "GET", issue, token=read_only)).status == 200
+    edit = await call(fake_github, "PATCH", issue, token=read_only, body={"title": "x"})
+    assert edit.status == 403
+    assert (await call(fake_github, "GET", "/repos/acme/notes/labels", token=read_only)).ok
+    assert (
+        await call(fake_github, "GET", f"/repos/acme/notes/commits/{repo.head()}", token=read_only)
+    ).status == 403
+    too_much = await call(
+        fake_github,
+        "POST",
+        "/app/installations/1/access_tokens",
+        body={"permissions": {"administration": "write"}},
+        headers={"Authorization": f"Bearer {app_jwt(fake_github)}"},
+    )
+    assert too_much.status == 422
+    fake_github.grant(1, issues=None, pull_requests="read")
+    assert (await call(fake_github, "PATCH", issue, token=token, body={"title": "y"})).ok
+    later = fake_github.installation_token(1)
+    assert (await call(fake_github, "GET", issue, token=later)).ok  # pull_requests:read will do
+    assert (await call(fake_github, "PATCH", issue, token=later, body={"title": "z"})).status == 403
+    create = await call(
+        fake_github, "POST", "/repos/acme/notes/issues", token=later, body={"title": "t"}
+    )
+    assert create.status == 403  # creating an issue needs issues:write, nothing else will do
+    fake_github.add_token("pat-alice", "alice")
+    by_person = await call(
+        fake_github,
+        "POST",
+        f"/repos/acme/notes/commits/{repo.head()}/comments",
+        token="pat-alice",
+        body={"body": "a person's token is not an app's"},
+    )
+    assert by_person.status == 201
+    assert repo.issues[number]["title"] == "y"
+
+
+def test_every_served_operation_has_a_permission_entry() -> None:
+    from fake_github.permissions import APP_JWT, REQUIRED
+
+    for route in ROUTES:
+        need = REQUIRED[route.operation_id]
+        assert (need == APP_JWT) == (route.auth == "jwt"), route.operation_id
+
+
+# -- operations for a whole-tree read and check runs ---------------------------------------------
+
+
+async def test_a_recursive_tree_lists_every_path_with_gits_ids_and_can_be_truncated(
+    fake_github: FakeGitHub, repo: FakeRepo, token: str
+) -> None:
+    repo.push({"notes/sub/x.md": "x\n", "big.md": "b" * (1024 * 1024 + 1)})
+    head = await call(fake_github, "GET", "/repos/acme/notes/commits/HEAD", token=token)
+    root = head.body["commit"]["tree"]["sha"]
+    answer = await call(
+        fake_github, "GET", f"/repos/acme/notes/git/trees/{root}?recursive=1", token=token
+    )
+    assert answer.status == 200 and answer.body["truncated"] is False
+    listed = [(e["path"], e["type"]) for e in answer.body["tree"]]
+    assert listed == [
+        ("README.md", "blob"),
+        ("big.md", "blob"),
+        ("notes", "tree"),
+        ("notes/2024-05-01.md", "blob"),
+        ("notes/sub", "tree"),
+        ("notes/sub/x.md", "blob"),
+    ]
+    readme = answer.body["tree"][0]
+    assert readme["sha"] == hashlib.sha1(b"blob 13\0# Team notes\n").hexdigest()
+    assert readme["size"] == 13 and readme["mode"] == "100644"
+    # git's id of the same tree, as `git write-tree` would give it for these files
+    notes_sha = next(e["sha"] for e in answer.body["tree"] if e["path"] == "notes")
+    listing = await call(fake_github, "GET", "/repos/acme/notes/contents/", token=token)
+    assert next(e["sha"] for e in listing.body if e["name"] == "notes") == notes_sha
+    shallow = await call(
+        fake_github, "GET", f"/repos/acme/notes/git/trees/{notes_sha}", token=token
+    )
+    assert [(e["path"], e["type"]) for e in shallow.body["tree"]] == [
+        ("2024-05-01.md", "blob"),
+        ("sub", "tree"),
+    ]
+    by_ref = await call(fake_github, "GET", "/repos/acme/notes/git/trees/main", token=token)
+    assert by_ref.body["sha"] == root
+    fake_github.tree_entry_limit = 4
+    cut = await call(
+        fake_github, "GET", f"/repos/acme/notes/git/trees/{root}?recursive=1", token=token
+    )
+    assert cut.body["truncated"] is True and len(cut.body["tree"]) == 4
+    missing = await call(fake_github, "GET", f"/repos/acme/notes/git/trees/{'a' * 40}", token=token)
+    assert missing.status == 404
+
+
+def test_tree_ids_are_gits() -> None:
+    from fake_github.git import root_tree_sha, tree_objects
+
+    # `git write-tree` after adding a = "hi\n" and d/b = "x\n"
+    files = {"a": "hi\n", "d/b": "x\n"}
+    assert root_tree_sha(files) == "bd925dfe4a912c27e4beb218958cf1b0aa58d15f"
+    assert "2b4c1d0c6f3c005f72eb2ecd2eb2a25edecf9a50" in tree_objects(files)
+
+
+async def test_blobs_come_base64_at_any_size_while_contents_leave_big_files_empty(
+    fake_github: FakeGitHub, repo: FakeRepo, token: str
+) -> None:
+    big = "b" * (1024 * 1024 + 1)
+    repo.push({"big.md": big})
+    contents = await call(fake_github, "GET", "/repos/acme/notes/contents/big.md", token=token)
+    assert (contents.body["encoding"], contents.body["content"]) == ("none", "")
+    blob = await call(
+        fake_github, "GET", f"/repos/acme/notes/git/blobs/{contents.body['sha']}", token=token
+    )
+    assert blob.body["encoding"] == "base64" and blob.body["size"] == len(big)
+    assert base64.b64decode(blob.body["content"]).decode() == big
+    gone = await call(fake_github, "GET", f"/repos/acme/notes/git/blobs/{'0' * 40}", token=token)
+    assert gone.status == 404
+
+
+async def test_a_pull_request_reads_back_and_assignees_can_be_removed(
+    fake_github: FakeGitHub, repo: FakeRepo, token: str
+) -> None:
+    number = repo.open_pull(head_files={"notes/2024-05-08.md": "- TODO: x\n"}, author="carol")
+    pull = await call(fake_github, "GET", f"/repos/acme/notes/pulls/{number}", token=token)
+    assert pull.body["head"]["sha"] == repo.pull_head(number)
+    assert (pull.body["changed_files"], pull.body["merged"]) == (1, False)
+    assert (
+        await call(fake_github, "GET", "/repos/acme/notes/pulls/999", token=token)
+    ).status == 404
+    issue = repo.add_issue("Draft")
+    repo.set_permission("alice", "write")
+    repo.set_permission("bob", "write")
+    repo.edit_issue(issue, assignees=["alice", "bob"])
+    removed = await call(
+        fake_github,
+        "DELETE",
+        f"/repos/acme/notes/issues/{issue}/assignees",
+        token=token,
+        body={"assignees": ["ALICE", "nobody"]},
+    )
+    assert removed.status == 200
+    assert [a["login"] for a in repo.issues[issue]["assignees"]] == ["bob"]
+
+
+async def test_check_runs_are_created_updated_listed_and_readable_by_tests(
+    fake_github: FakeGitHub, repo: FakeRepo, token: str
+) -> None:
+    sha = repo.head()
+    made = await call(
+        fake_github,
+        "POST",
+        "/repos/acme/notes/check-runs",
+        token=token,
+        body={"name": "todo", "head_sha": sha, "status": "in_progress"},
+    )
+    assert made.status == 201 and made.body["app"]["id"] == fake_github.app_id
+    run = f"/repos/acme/notes/check-runs/{made.body['id']}"
+    done = await call(
+        fake_github,
+        "PATCH",
+        run,
+        token=token,
+        body={
+            "conclusion": "neutral",
+            "output": {"title": "21 items held back", "summary": "cap 20", "text": "details"},
+        },
+    )
+    assert done.status == 200 and done.body["status"] == "completed"
+    other = await call(
+        fake_github,
+        "POST",
+        "/repos/acme/notes/check-runs",
+        token=token,
+        body={"name": "lint", "head_sha": sha, "conclusion": "success"},
+    )
+    assert other.status == 201
+    listed = await call(
+        fake_github, "GET", "/repos/acme/notes/commits/main/check-runs?check_name=todo", token=token
+    )
+    assert [r["id"] for r in listed.body["check_runs"]] == [made.body["id"]]
+    everything = await call(
+        fake_github, "GET", f"/repos/acme/notes/commits/{sha}/check-runs", token=token
+    )
+    assert everything.body["total_count"] == 2
+    (report,) = repo.check_runs_for(name="todo")
+    assert (report.conclusion, report.title, report.summary, report.text) == (
+        "neutral",
+        "21 items held back",
+        "cap 20",
+        "details",
+    )
+    fake_github.add_token("pat-alice", "alice")
+    by_person = await call(
+        fake_github,
+        "POST",
+        "/repos/acme/notes/check-runs",
+        token="pat-alice",
+        body={"name": "x", "head_sha": sha},
+    )
+    assert by_person.status == 403
+    no_checks = fake_github.installation_token(1, permissions={"contents": "read"})
+    refused = await call(fake_github, "PATCH", run, token=no_checks, body={"status": "queued"})
+    assert refused.status == 403
+
+
+# -- what the bot needs from GitHub Enterprise Server 3.19 ---------------------------------------
+
+needs_ghes = pytest.mark.skipif(
+    not coverage.GHES_SPEC_PATH.is_file(), reason="../shared GHES 3.19 description absent"
+)
+
+
+@needs_ghes
+def test_every_operation_the_fake_serves_exists_in_ghes_3_19() -> None:
+    served = [(route.method, route.template) for route in ROUTES]
+    assert coverage.missing_from(served) == []
+    assert coverage.missing_from([("GET", "/repos/{owner}/{repo}/no-such-thing")]) == [
+        ("GET", "/repos/{owner}/{repo}/no-such-thing")
+    ]
+
+
+@needs_ghes
+@pytest.mark.session_last
+def test_every_operation_the_bot_called_in_this_session_exists_in_ghes_3_19() -> None:
+    called = coverage.served_to(BOT_USER_AGENT)
+    if not called:
+        pytest.skip("no test of this session ran the bot against a fake")
+    assert coverage.missing_from(called.values()) == []
+
+
+async def test_the_opt_in_header_check_wants_githubs_version_and_media_type(
+    fake_github: FakeGitHub, repo: FakeRepo, token: str
+) -> None:
+    path = "/repos/acme/notes/labels"
+    legacy = {"Accept": "application/vnd.github.v3+json"}
+    assert (await call(fake_github, "GET", path, token=token, headers=legacy)).ok
+    assert fake_github.violations == []  # off by default
+    fake_github.strict_headers = True
+    await call(fake_github, "GET", path, token=token, headers=legacy)
+    found = fake_github.clear_violations()
+    assert len(found) == 2 and "X-GitHub-Api-Version is None" in found[0]
+    assert "'application/vnd.github.v3+json'" in found[1]
+    good = {"X-GitHub-Api-Version": "2022-11-28"}
+    assert (await call(fake_github, "GET", path, token=token, headers=good)).ok
+    raw = {**good, "Accept": "application/vnd.github.raw+json"}
+    await call(fake_github, "GET", "/repos/acme/notes/contents/README.md", token=token, headers=raw)
+    assert fake_github.violations == []
+
+
+# -- the app's webhook deliveries ----------------------------------------------------------------
+
+
+async def test_deliveries_are_listed_with_cursors_and_failed_ones_redelivered(
+    fake_github: FakeGitHub, repo: FakeRepo
+) -> None:
+    from aiohttp import web
+
+    seen: list[tuple[str, str]] = []
+    answers = iter([503, 202, 202, 202])
+
+    async def receive(request: web.Request) -> web.Response:
+        body = await request.read()
+        assert request.headers["X-Hub-Signature-256"] == webhooks.sign(body, "s3cret")
+        seen.append((request.headers["X-GitHub-Delivery"], request.headers["X-GitHub-Event"]))
+        return web.Response(status=next(answers))
+
+    app = web.Application()
+    app.router.add_post("/webhook", receive)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        fake_github.hook.configure(f"http://127.0.0.1:{port}/webhook", "s3cret")
+        payload = webhooks.push_payload(fake_github, repo, *repo.push({"a.md": "a\n"}))
+        failed = await fake_github.deliver("push", payload, delivery_id="guid-1")
+        assert (failed.status_code, failed.ok) == (503, False)
+        await fake_github.deliver("push", payload, delivery_id="guid-2")
+        await fake_github.deliver("ping", {"zen": "hi"}, delivery_id="guid-3")
+        auth = {"Authorization": f"Bearer {app_jwt(fake_github)}"}
+        first = await call(fake_github, "GET", "/app/hook/deliveries?per_page=2", headers=auth)
+        assert [d["guid"] for d in first.body] == ["guid-3", "guid-2"]
+        assert first.body[1]["installation_id"] == 1 and first.body[1]["event"] == "push"
+        next_url = first.headers["link"].split(";")[0].strip("<>")
+        rest = await call(fake_github, "GET", next_url.removeprefix(fake_github.url), headers=auth)
+        assert [(d["guid"], d["status_code"]) for d in rest.body] == [("guid-1", 503)]
+        assert "link" not in rest.headers
+        fake_github.hook.configure(fake_github.hook.url or "", "s3cret")  # signature re-made
+        again = await call(
+            fake_github, "POST", f"/app/hook/deliveries/{failed.id}/attempts", headers=auth
+        )
+        assert again.status == 202
+        for _ in range(100):
+            if (
+                len(fake_github.hook.deliveries) == 4
+                and fake_github.hook.deliveries[-1].status_code
+            ):
+                break
+            await asyncio.sleep(0.02)
+        redone = fake_github.hook.deliveries[-1]
+        assert (redone.guid, redone.redelivery, redone.status_code) == ("guid-1", True, 202)
+        assert seen[-1] == ("guid-1", "push")
+        token = fake_github.installation_token()
+        as_installation = await call(fake_github, "GET", "/app/hook/deliveries", token=token)
+        assert as_installation.status == 401
+        unknown = await call(fake_github, "POST", "/app/hook/deliveries/1/attempts", headers=auth)
+        assert unknown.status == 404
+        await runner.cleanup()
+        gone = await fake_github.deliver("ping", {"zen": "bye"})
+        assert (gone.status_code, gone.ok) == (0, False)
+    finally:
+        await runner.cleanup()

@@ -8,9 +8,15 @@
         assert [i["title"] for i in repo.issues.values()] == [...]
         assert not fake.violations
 
-Requests are checked against ../shared/corpus/github-openapi-subset.json when it exists; every
-way the client breaks GitHub's contract is kept in ``fake.violations`` (the fixture fails the
-test on any). Webhook deliveries come from :mod:`fake_github.webhooks`.
+Requests and replies are checked against GitHub's full description,
+../shared/corpus/github-openapi/api.github.com.json, when it exists; every way the client breaks
+GitHub's contract is kept in ``fake.violations`` (the fixture fails the test on any). Webhook
+deliveries come from :mod:`fake_github.webhooks`.
+
+Installation tokens carry the app permissions their installation was granted (the manifest's
+``default_permissions`` unless a test calls :meth:`FakeGitHub.grant`); an operation needing
+more answers 403 "Resource not accessible by integration" (table: :mod:`.permissions`).
+Personal tokens are not an app's and are not checked.
 
 Where GitHub's behaviour is worth knowing (the fake mimics it):
 

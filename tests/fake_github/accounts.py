@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +13,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from .permissions import default_permissions, narrowed
 from .replies import ApiError
 
 #: GitHub refuses app JWTs that live longer than ten minutes.
@@ -49,6 +50,8 @@ class Installation:
     id: int
     account: str
     repos: set[str] = field(default_factory=set)
+    #: What the owner granted the app (default: the manifest's ``default_permissions``).
+    permissions: dict[str, str] = field(default_factory=default_permissions)
 
 
 @dataclass
@@ -60,6 +63,8 @@ class Token:
     installation_id: int | None = None
     repos: frozenset[str] | None = None
     expires_at: float | None = None
+    #: An installation token's permissions, fixed when it was minted (``None``: a person's).
+    permissions: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,8 @@ class Actor:
     kind: str  # "app" (JWT), "installation" or "user"
     installation_id: int | None = None
     repos: frozenset[str] | None = None
+    #: Installation tokens only: the app permissions the token carries.
+    permissions: Mapping[str, str] | None = None
 
     def can_see(self, full_name: str) -> bool:
         """Whether this caller's token reaches the repository."""
@@ -110,9 +117,14 @@ class Accounts:
         return created
 
     def issue_installation_token(
-        self, installation: Installation, lifetime: float, only: list[str] | None = None
+        self,
+        installation: Installation,
+        lifetime: float,
+        only: list[str] | None = None,
+        permissions: Mapping[str, str] | None = None,
     ) -> Token:
-        """A new ``ghs_`` token for the installation, optionally narrowed to some repositories."""
+        """A new ``ghs_`` token for the installation, optionally narrowed to some repositories
+        and to some of the granted ``permissions``."""
         repos = frozenset(installation.repos)
         if only is not None:
             wanted = {f"{installation.account}/{name}".lower() for name in only}
@@ -129,6 +141,11 @@ class Accounts:
             installation_id=installation.id,
             repos=repos,
             expires_at=self._clock() + lifetime,
+            permissions=(
+                narrowed(installation.permissions, permissions)
+                if permissions is not None
+                else dict(installation.permissions)
+            ),
         )
         self.tokens[token.value] = token
         return token
@@ -161,6 +178,7 @@ class Accounts:
             kind="installation" if token.installation_id is not None else "user",
             installation_id=token.installation_id,
             repos=token.repos,
+            permissions=token.permissions,
         )
 
     def _verify_jwt(self, token: str) -> Actor:

@@ -250,3 +250,63 @@ def diff_trees(
             changes.append(FileChange("added", path, None, None, new_tree[path]))
     changes += [FileChange("removed", path, None, old_tree[path], None) for path in removed]
     return sorted(changes, key=lambda change: change.filename)
+
+
+@dataclass(frozen=True)
+class TreeEntry:
+    """One entry of a git tree object."""
+
+    path: str  # relative to the tree listed
+    mode: str
+    type: str  # "blob" or "tree"
+    sha: str
+    size: int | None
+
+
+@functools.lru_cache(maxsize=1024)
+def _tree_objects(files: tuple[tuple[str, str], ...]) -> dict[str, tuple[TreeEntry, ...]]:
+    """Every tree object of a commit's tree, by git id; the root comes first."""
+    children: dict[str, dict[str, tuple[str, str | None]]] = {"": {}}
+    for path, text in files:
+        parts = path.split("/")
+        for depth in range(1, len(parts)):
+            parent, name = "/".join(parts[: depth - 1]), parts[depth - 1]
+            children.setdefault(parent, {})[name] = ("tree", None)
+            children.setdefault("/".join(parts[:depth]), {})
+        children.setdefault("/".join(parts[:-1]), {})[parts[-1]] = ("blob", text)
+    objects: dict[str, tuple[TreeEntry, ...]] = {}
+    ids: dict[str, str] = {}
+
+    def build(directory: str) -> str:
+        entries: list[TreeEntry] = []
+        raw = b""
+        # git orders entries by name, a tree's name compared as if it ended in "/"
+        for name, (kind, text) in sorted(
+            children[directory].items(),
+            key=lambda item: item[0] + ("/" if item[1][0] == "tree" else ""),
+        ):
+            full = f"{directory}/{name}" if directory else name
+            if kind == "tree":
+                sha, mode, size = build(full), "040000", None
+            else:
+                assert text is not None
+                sha, mode, size = blob_sha(text), "100644", len(text.encode("utf-8"))
+            raw += f"{mode.lstrip('0')} {name}".encode() + b"\0" + bytes.fromhex(sha)
+            entries.append(TreeEntry(name, mode, kind, sha, size))
+        sha = hashlib.sha1(b"tree %d\0" % len(raw) + raw).hexdigest()
+        objects[sha] = tuple(entries)
+        ids[directory] = sha
+        return sha
+
+    root = build("")
+    return {root: objects.pop(root), **objects}
+
+
+def tree_objects(tree: Mapping[str, str]) -> dict[str, tuple[TreeEntry, ...]]:
+    """Every tree object of a whole tree (path -> text), by git id; the root first."""
+    return _tree_objects(tuple(sorted(tree.items())))
+
+
+def root_tree_sha(tree: Mapping[str, str]) -> str:
+    """Git's id of a commit's root tree."""
+    return next(iter(tree_objects(tree)))

@@ -1,26 +1,32 @@
-"""GitHub's OpenAPI description, trimmed to what the fake needs: match, check requests and replies.
+"""GitHub's OpenAPI description: match requests to operations, check requests and replies.
 
-The description is parsed once per process (tests start many fakes). When the file is absent
-the fake still serves every route but checks nothing against the description.
+The full description (``api.github.com.json``, 13 MB) is parsed once per process, on the first
+request a fake checks, and each operation is prepared only when first used: tests start many
+fakes and most of them touch a handful of the 1,200 operations. When the file is absent the fake
+still serves every route but checks nothing against the description.
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import re
+import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from .schema import resolve, validate
 
-#: Where the shared corpus keeps the description, relative to the project root.
-DEFAULT_SPEC_PATH = (
-    Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "github-openapi-subset.json"
-)
+#: The shared corpus, relative to the project root.
+SHARED_CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus"
+#: GitHub's complete REST description: what the fake checks against.
+DEFAULT_SPEC_PATH = SHARED_CORPUS / "github-openapi" / "api.github.com.json"
+#: GitHub Enterprise Server 3.19's description: what the bot must also work against.
+GHES_SPEC_PATH = SHARED_CORPUS / "github-openapi" / "ghes-3.19.json"
 
 
 def default_spec_path() -> Path | None:
@@ -48,18 +54,54 @@ class Operation:
     body_schema: Mapping[str, Any] | None
     body_required: bool
     responses: Mapping[str, Any]
+    #: Where GitHub's error answers for this operation point (``documentation_url``).
+    docs_url: str = "https://docs.github.com/rest"
 
 
-@dataclass(frozen=True)
 class Spec:
-    """A parsed description: the raw document (for ``$ref``) and its operations by route."""
+    """A parsed description: the raw document (for ``$ref``) and its operations, prepared
+    on first use."""
 
-    document: Mapping[str, Any]
-    operations: dict[tuple[str, str], Operation] = field(default_factory=dict)
+    def __init__(self, document: Mapping[str, Any]) -> None:
+        self.document = document
+        self._operations: dict[tuple[str, str], Operation | None] = {}
+        self._patterns: list[tuple[re.Pattern[str], str]] | None = None
+        self._lock = threading.Lock()
 
     def operation(self, method: str, template: str) -> Operation | None:
-        """The documented operation for a route of the fake, if the description has it."""
-        return self.operations.get((method.upper(), template))
+        """The documented operation for ``method template``, if the description has it."""
+        key = (method.upper(), template)
+        with self._lock:
+            if key not in self._operations:
+                self._operations[key] = _build_operation(self.document, *key)
+            return self._operations[key]
+
+    def operation_ids(self) -> dict[tuple[str, str], str]:
+        """Every documented ``(method, template)`` and its operation id."""
+        return {
+            (method.upper(), template): op.get("operationId", f"{method} {template}")
+            for template, item in self.document.get("paths", {}).items()
+            for method, op in item.items()
+            if method in _METHODS
+        }
+
+    def match(self, method: str, path: str) -> Operation | None:
+        """The documented operation a request names (for requests the fake does not serve)."""
+        with self._lock:
+            if self._patterns is None:
+                self._patterns = sorted(
+                    (
+                        (_template_regex(template), template)
+                        for template in self.document.get("paths", {})
+                    ),
+                    # literal segments beat parameters: /issues/comments before /issues/{n}
+                    key=lambda pair: (pair[1].count("{"), -len(pair[1])),
+                )
+            patterns = self._patterns
+        for pattern, template in patterns:
+            if pattern.fullmatch(path) and method.lower() in self.document["paths"][template]:
+                return self.operation(method, template)
+        return None
 
     def check_request(
         self,
@@ -133,35 +175,56 @@ def _is_timestamp(raw: str) -> bool:
     return True
 
 
-@functools.lru_cache(maxsize=4)
+_METHODS = frozenset({"get", "put", "post", "patch", "delete", "head", "options"})
+_LOAD_LOCK = threading.Lock()
+
+
+def _template_regex(template: str) -> re.Pattern[str]:
+    parts = re.split(r"(\{\w+\})", template)
+    return re.compile(
+        "".join(
+            (".+" if part in ("{path}", "{ref}") else "[^/]+")
+            if part.startswith("{")
+            else re.escape(part)
+            for part in parts
+        )
+    )
+
+
+def _build_operation(document: Mapping[str, Any], method: str, template: str) -> Operation | None:
+    item = document.get("paths", {}).get(template)
+    if item is None or method.lower() not in item:
+        return None
+    op = item[method.lower()]
+    params: dict[str, Parameter] = {}
+    for raw in [*item.get("parameters", []), *op.get("parameters", [])]:
+        param = resolve(raw, document)
+        params[param["name"]] = Parameter(
+            param["name"], param["in"], param.get("schema", {"type": "string"})
+        )
+    body = op.get("requestBody")
+    body_schema = None
+    if body is not None:
+        body = resolve(body, document)
+        body_schema = body.get("content", {}).get("application/json", {}).get("schema")
+    return Operation(
+        method=method,
+        template=template,
+        operation_id=op.get("operationId", f"{method} {template}"),
+        parameters=params,
+        body_schema=body_schema,
+        body_required=bool(body and body.get("required")),
+        responses=op.get("responses", {}),
+        docs_url=op.get("externalDocs", {}).get("url", "https://docs.github.com/rest"),
+    )
+
+
 def load_spec(path: Path) -> Spec:
-    """Parse the description at ``path`` (cached: later fakes reuse the first parse)."""
-    document = json.loads(path.read_text(encoding="utf-8"))
-    spec = Spec(document=document)
-    for template, item in document.get("paths", {}).items():
-        shared = item.get("parameters", [])
-        for method, op in item.items():
-            if method == "parameters":
-                continue
-            params: dict[str, Parameter] = {}
-            for raw in [*shared, *op.get("parameters", [])]:
-                param = resolve(raw, document)
-                params[param["name"]] = Parameter(
-                    param["name"], param["in"], param.get("schema", {"type": "string"})
-                )
-            body = op.get("requestBody")
-            body_schema = None
-            if body is not None:
-                body = resolve(body, document)
-                json_body = body.get("content", {}).get("application/json", {})
-                body_schema = json_body.get("schema")
-            spec.operations[(method.upper(), template)] = Operation(
-                method=method.upper(),
-                template=template,
-                operation_id=op.get("operationId", f"{method} {template}"),
-                parameters=params,
-                body_schema=body_schema,
-                body_required=bool(body and body.get("required")),
-                responses=op.get("responses", {}),
-            )
-    return spec
+    """Parse the description at ``path`` once per process (later fakes reuse the parse)."""
+    with _LOAD_LOCK:  # fakes serve from their own threads: parse once, not once each
+        return _parse(path)
+
+
+@functools.lru_cache(maxsize=4)
+def _parse(path: Path) -> Spec:
+    return Spec(orjson.loads(path.read_bytes()))

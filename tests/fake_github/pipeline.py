@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import http
 import json
+import re
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -20,11 +21,21 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from . import routes_apps, routes_comments, routes_git, routes_issues, routes_pulls
+from . import (
+    coverage,
+    permissions,
+    routes_apps,
+    routes_checks,
+    routes_comments,
+    routes_git,
+    routes_issues,
+    routes_pulls,
+    routes_trees,
+)
 from .accounts import Actor
 from .limits import PASS_THROUGH, SECONDARY_LIMIT_DOCS, SECONDARY_LIMIT_MESSAGE, Fault
 from .openapi import Operation
-from .replies import ApiError, Reply
+from .replies import DOCS_URL, ApiError, Reply
 from .routing import Context, Route, find_route
 
 if TYPE_CHECKING:
@@ -32,10 +43,12 @@ if TYPE_CHECKING:
 
 ROUTES: list[Route] = [
     *routes_apps.ROUTES,
+    *routes_checks.ROUTES,  # before routes_git: commits/{ref} would take .../check-runs
     *routes_git.ROUTES,
     *routes_issues.ROUTES,
     *routes_comments.ROUTES,
     *routes_pulls.ROUTES,
+    *routes_trees.ROUTES,
 ]
 
 
@@ -81,6 +94,8 @@ class Pipeline:
         record = RecordedRequest(request.method, unquote(raw_path), query, body, headers)
         with self.fake.lock:
             self.fake.requests.append(record)
+            if self.fake.strict_headers:
+                self.fake.violations += _header_problems(record)
             fault = self.fake.faults.take(request.method, record.path)
         if fault is not None and fault.status != PASS_THROUGH:
             if fault.delay:
@@ -110,13 +125,28 @@ class Pipeline:
     ) -> Reply:
         found = find_route(ROUTES, record.method, raw_path)
         if found is None:
-            self.fake.violations.append(f"{record.method} {record.path}: no such GitHub operation")
+            documented = (
+                self.fake.spec.match(record.method, record.path) if self.fake.spec else None
+            )
+            if documented is not None:
+                record.operation = documented.operation_id
+                self.fake.violations.append(
+                    f"{record.method} {record.path}: {documented.operation_id} is GitHub's but "
+                    "the fake does not serve it (add a route)"
+                )
+            else:
+                self.fake.violations.append(
+                    f"{record.method} {record.path}: no such GitHub operation"
+                )
             return self._finish(ApiError(404, "Not Found").reply(), record, None, counted=False)
         route, params = found
         operation = (
             self.fake.spec.operation(route.method, route.template) if self.fake.spec else None
         )
-        record.operation = operation.operation_id if operation else route.template
+        record.operation = route.operation_id or route.template
+        coverage.record(
+            record.operation, route.method, route.template, record.headers.get("user-agent", "")
+        )
         if self.fake.spec is not None and operation is None:
             self.fake.violations.append(f"{route.method} {route.template}: not in the description")
         now = self.fake.clock()
@@ -156,6 +186,12 @@ class Pipeline:
             repo = self.fake.repos.get(f"{params['owner']}/{params['repo']}".lower())
             if repo is None or not actor.can_see(repo.full_name):
                 raise ApiError(404, "Not Found")
+        if actor.permissions is not None:  # installation tokens; a person's token is not an app
+            permissions.check(
+                route.operation_id,
+                actor.permissions,
+                operation.docs_url if operation is not None else DOCS_URL,
+            )
         if bad_json:
             self.fake.violations.append(f"{record.method} {record.path}: the body is not JSON")
             raise ApiError(400, "Problems parsing JSON")
@@ -244,6 +280,26 @@ class Pipeline:
             body=self._payload(reply),
             headers={**reply.headers, "Content-Type": reply.content_type},
         )
+
+
+API_VERSION = "2022-11-28"
+#: ``application/vnd.github+json`` or one of GitHub's documented custom media types; the
+#: legacy ``vnd.github.v3`` form is what the check is for.
+_ACCEPT = re.compile(
+    r"application/vnd\.github(\.(raw|html|text|full|object|diff|patch|sha|base64))?(\+json)?"
+)
+
+
+def _header_problems(record: RecordedRequest) -> list[str]:
+    where = f"{record.method} {record.path}"
+    problems = []
+    version = record.headers.get("x-github-api-version")
+    if version != API_VERSION:
+        problems.append(f"{where}: X-GitHub-Api-Version is {version!r}, not {API_VERSION!r}")
+    accept = record.headers.get("accept", "")
+    if not any(_ACCEPT.fullmatch(part.strip()) for part in accept.split(",")):
+        problems.append(f"{where}: Accept is {accept!r}, not 'application/vnd.github+json'")
+    return problems
 
 
 def _etag_matches(header: str | None, etag: str) -> bool:

@@ -32,6 +32,21 @@ class PullState:
     merge_commit: str | None = None
 
 
+@dataclass(frozen=True)
+class CheckReport:
+    """One check run as the app last left it: what a maintainer would read on GitHub."""
+
+    id: int
+    name: str
+    head_sha: str
+    status: str
+    conclusion: str | None
+    title: str | None
+    summary: str | None
+    text: str | None
+    annotations: list[dict[str, Any]]
+
+
 class FakeRepo:
     """A repository with a default branch, issues, comments, labels and pull requests."""
 
@@ -62,6 +77,8 @@ class FakeRepo:
         self.labels: dict[str, dict[str, Any]] = {}
         self.reactions: dict[int, list[dict[str, Any]]] = {}
         self.pulls: dict[int, PullState] = {}
+        #: Check runs as GitHub keeps them, oldest first (read them with check_runs_for).
+        self.check_runs: list[dict[str, Any]] = []
         self._last_number = 0
 
     # -- addresses ----------------------------------------------------------------------------
@@ -195,6 +212,29 @@ class FakeRepo:
         with self.fake.lock:
             user = self.fake.accounts.ensure_user(actor)
             tracker.update_issue(self, number, user, fields)
+
+    def check_runs_for(
+        self, ref: str | None = None, *, name: str | None = None
+    ) -> list[CheckReport]:
+        """What the app reported on a commit (default: the default branch's head), oldest
+        first, optionally only the runs called ``name``."""
+        with self.fake.lock:
+            sha = self.git.resolve(ref or self.default_branch, self.default_branch)
+            return [
+                CheckReport(
+                    id=run["id"],
+                    name=run["name"],
+                    head_sha=run["head_sha"],
+                    status=run["status"],
+                    conclusion=run["conclusion"],
+                    title=run["output"]["title"],
+                    summary=run["output"]["summary"],
+                    text=run["output"]["text"],
+                    annotations=list(run.get("_annotations", [])),
+                )
+                for run in self.check_runs
+                if run["head_sha"] == sha and (name is None or run["name"] == name)
+            ]
 
     # -- pull requests ------------------------------------------------------------------------
 

@@ -55,8 +55,28 @@ def create_reaction(ctx: Context) -> Reply:
 
 
 ROUTES = [
-    Route("GET", "/repos/{owner}/{repo}/issues/{issue_number}/comments", list_comments),
-    Route("POST", "/repos/{owner}/{repo}/issues/{issue_number}/comments", create_comment),
-    Route("PATCH", "/repos/{owner}/{repo}/issues/comments/{comment_id}", update_comment),
-    Route("POST", "/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions", create_reaction),
+    Route(
+        "GET",
+        "/repos/{owner}/{repo}/issues/{issue_number}/comments",
+        list_comments,
+        operation_id="issues/list-comments",
+    ),
+    Route(
+        "POST",
+        "/repos/{owner}/{repo}/issues/{issue_number}/comments",
+        create_comment,
+        operation_id="issues/create-comment",
+    ),
+    Route(
+        "PATCH",
+        "/repos/{owner}/{repo}/issues/comments/{comment_id}",
+        update_comment,
+        operation_id="issues/update-comment",
+    ),
+    Route(
+        "POST",
+        "/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions",
+        create_reaction,
+        operation_id="reactions/create-for-issue-comment",
+    ),
 ]

@@ -173,7 +173,13 @@ def get_contents(ctx: Context) -> Reply:
             )
         else:
             entry = content_entry_json(
-                repo.api_url, repo.html_url, ref, child, "dir", tree_sha(children[name]), 0
+                repo.api_url,
+                repo.html_url,
+                ref,
+                child,
+                "dir",
+                tree_sha({p[len(child) + 1 :]: t for p, t in children[name].items()}),
+                0,
             )
         listing.append(entry)
     return Reply(200, listing)
@@ -208,8 +214,25 @@ def create_commit_comment(ctx: Context) -> Reply:
 
 
 ROUTES = [
-    Route("GET", "/repos/{owner}/{repo}/commits/{ref}", get_commit),
-    Route("GET", "/repos/{owner}/{repo}/compare/{base}...{head}", compare),
-    Route("GET", "/repos/{owner}/{repo}/contents/{path}", get_contents),
-    Route("POST", "/repos/{owner}/{repo}/commits/{commit_sha}/comments", create_commit_comment),
+    Route(
+        "GET", "/repos/{owner}/{repo}/commits/{ref}", get_commit, operation_id="repos/get-commit"
+    ),
+    Route(
+        "GET",
+        "/repos/{owner}/{repo}/compare/{base}...{head}",
+        compare,
+        operation_id="repos/compare-commits",
+    ),
+    Route(
+        "GET",
+        "/repos/{owner}/{repo}/contents/{path}",
+        get_contents,
+        operation_id="repos/get-content",
+    ),
+    Route(
+        "POST",
+        "/repos/{owner}/{repo}/commits/{commit_sha}/comments",
+        create_commit_comment,
+        operation_id="repos/create-commit-comment",
+    ),
 ]

@@ -105,6 +105,13 @@ def add_assignees(ctx: Context) -> Reply:
     return Reply(201, issue)
 
 
+def remove_assignees(ctx: Context) -> Reply:
+    """``DELETE .../issues/{issue_number}/assignees``."""
+    raw = ctx.body.get("assignees") or [] if isinstance(ctx.body, dict) else []
+    issue = tracker.remove_assignees(ctx.the_repo, ctx.number("issue_number"), list(map(str, raw)))
+    return Reply(200, issue)
+
+
 def add_labels(ctx: Context) -> Reply:
     """``POST .../issues/{issue_number}/labels`` with ``{"labels": [...]}``."""
     if not isinstance(ctx.body, dict) or not ctx.body.get("labels"):
@@ -169,15 +176,58 @@ def get_permission(ctx: Context) -> Reply:
 
 
 ROUTES = [
-    Route("GET", "/repos/{owner}/{repo}/issues", list_issues),
-    Route("POST", "/repos/{owner}/{repo}/issues", create_issue),
-    Route("GET", "/repos/{owner}/{repo}/issues/{issue_number}", get_issue),
-    Route("PATCH", "/repos/{owner}/{repo}/issues/{issue_number}", update_issue),
-    Route("POST", "/repos/{owner}/{repo}/issues/{issue_number}/assignees", add_assignees),
-    Route("POST", "/repos/{owner}/{repo}/issues/{issue_number}/labels", add_labels),
-    Route("DELETE", "/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}", remove_label),
-    Route("GET", "/repos/{owner}/{repo}/labels", list_labels),
-    Route("POST", "/repos/{owner}/{repo}/labels", create_label),
-    Route("GET", "/repos/{owner}/{repo}/assignees/{assignee}", check_assignee),
-    Route("GET", "/repos/{owner}/{repo}/collaborators/{username}/permission", get_permission),
+    Route(
+        "DELETE",
+        "/repos/{owner}/{repo}/issues/{issue_number}/assignees",
+        remove_assignees,
+        operation_id="issues/remove-assignees",
+    ),
+    Route("GET", "/repos/{owner}/{repo}/issues", list_issues, operation_id="issues/list-for-repo"),
+    Route("POST", "/repos/{owner}/{repo}/issues", create_issue, operation_id="issues/create"),
+    Route(
+        "GET", "/repos/{owner}/{repo}/issues/{issue_number}", get_issue, operation_id="issues/get"
+    ),
+    Route(
+        "PATCH",
+        "/repos/{owner}/{repo}/issues/{issue_number}",
+        update_issue,
+        operation_id="issues/update",
+    ),
+    Route(
+        "POST",
+        "/repos/{owner}/{repo}/issues/{issue_number}/assignees",
+        add_assignees,
+        operation_id="issues/add-assignees",
+    ),
+    Route(
+        "POST",
+        "/repos/{owner}/{repo}/issues/{issue_number}/labels",
+        add_labels,
+        operation_id="issues/add-labels",
+    ),
+    Route(
+        "DELETE",
+        "/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}",
+        remove_label,
+        operation_id="issues/remove-label",
+    ),
+    Route(
+        "GET",
+        "/repos/{owner}/{repo}/labels",
+        list_labels,
+        operation_id="issues/list-labels-for-repo",
+    ),
+    Route("POST", "/repos/{owner}/{repo}/labels", create_label, operation_id="issues/create-label"),
+    Route(
+        "GET",
+        "/repos/{owner}/{repo}/assignees/{assignee}",
+        check_assignee,
+        operation_id="issues/check-user-can-be-assigned",
+    ),
+    Route(
+        "GET",
+        "/repos/{owner}/{repo}/collaborators/{username}/permission",
+        get_permission,
+        operation_id="repos/get-collaborator-permission-level",
+    ),
 ]

@@ -19,6 +19,13 @@ def _pull_number(ctx: Context) -> int:
     return number
 
 
+def get_pull(ctx: Context) -> Reply:
+    """``GET .../pulls/{pull_number}``: the pull request with its head, base and counts."""
+    from .webhooks import pull_json  # webhooks builds its payloads from the same shape
+
+    return Reply(200, pull_json(ctx.the_repo, _pull_number(ctx)))
+
+
 def list_files(ctx: Context) -> Reply:
     """``GET .../pulls/{pull_number}/files``: paginated ``diff-entry`` objects."""
     repo = ctx.the_repo
@@ -95,6 +102,17 @@ def create_review_comment(ctx: Context) -> Reply:
 
 
 ROUTES = [
-    Route("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/files", list_files),
-    Route("POST", "/repos/{owner}/{repo}/pulls/{pull_number}/comments", create_review_comment),
+    Route("GET", "/repos/{owner}/{repo}/pulls/{pull_number}", get_pull, operation_id="pulls/get"),
+    Route(
+        "GET",
+        "/repos/{owner}/{repo}/pulls/{pull_number}/files",
+        list_files,
+        operation_id="pulls/list-files",
+    ),
+    Route(
+        "POST",
+        "/repos/{owner}/{repo}/pulls/{pull_number}/comments",
+        create_review_comment,
+        operation_id="pulls/create-review-comment",
+    ),
 ]

@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 MULTI_SEGMENT = frozenset({"path", "ref", "commit_sha"})
 #: Parameters GitHub declares as integers: matching only digits keeps ``/issues/comments/1``
 #: from being read as issue number "comments".
-INTEGER_PARAMS = frozenset({"issue_number", "comment_id", "installation_id", "pull_number"})
+INTEGER_PARAMS = frozenset(
+    {"issue_number", "comment_id", "installation_id", "pull_number", "check_run_id", "delivery_id"}
+)
 
 
 @dataclass
@@ -69,6 +71,9 @@ class Route:
     template: str
     handler: Handler
     auth: str = "token"  # "token" (installation or personal) or "jwt" (the app itself)
+    #: GitHub's operation id (permissions are looked up by it; tests check it against the
+    #: description, so it also names the operation when the description is absent).
+    operation_id: str = ""
     pattern: re.Pattern[str] = field(init=False)
 
     def __post_init__(self) -> None:

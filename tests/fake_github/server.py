@@ -10,6 +10,7 @@ import re
 import socket
 import threading
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -18,11 +19,13 @@ from typing import Any
 from aiohttp import web
 
 from .accounts import Accounts, Installation, Token, User
+from .deliveries import AppHook, Delivery
 from .limits import Fault, Faults, PrimaryLimit, SecondaryLimit
-from .openapi import default_spec_path, load_spec
+from .openapi import Spec, default_spec_path, load_spec
 from .pipeline import Pipeline, RecordedRequest
 from .repo import FakeRepo
 from .shapes import integration_json, iso, user_json
+from .webhooks import delivery_headers, encode
 
 #: The shared description when present (the default for every fake).
 SHARED_SPEC = default_spec_path()
@@ -38,7 +41,7 @@ class FakeGitHub:
         app_id: int = 4242,
         app_slug: str = "meeting-todo-bot",
     ) -> None:
-        self.spec = load_spec(openapi_path) if openapi_path is not None else None
+        self._spec_path = openapi_path
         self.lock = threading.RLock()
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.bind(("127.0.0.1", 0))
@@ -55,14 +58,27 @@ class FakeGitHub:
         self.violations: list[str] = []
         #: Lifetime of new installation tokens, in seconds (GitHub: one hour).
         self.token_lifetime = 3600.0
+        #: Entries of a recursive tree listing before GitHub cuts it (``truncated: true``).
+        self.tree_entry_limit = 100_000
+        #: Opt-in: flag requests without ``X-GitHub-Api-Version: 2022-11-28`` or without
+        #: GitHub's ``Accept`` (``application/vnd.github+json`` or a documented media type).
+        self.strict_headers = False
         #: Check the fake's own replies against the description (cheap; on by default).
         self.validate_responses = True
         self.primary = PrimaryLimit()
         self.secondary = SecondaryLimit()
         self.faults = Faults()
+        #: The app's webhook: where deliveries go, and every attempt (see :mod:`.deliveries`).
+        self.hook = AppHook(self)
         self._ids = itertools.count(100001)
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def spec(self) -> Spec | None:
+        """The description requests are checked against (parsed on first use, once per
+        process: starting a fake stays cheap)."""
+        return load_spec(self._spec_path) if self._spec_path is not None else None
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -162,8 +178,10 @@ class FakeGitHub:
         default_branch: str = "main",
         installation_id: int | None = 1,
         files: dict[str, str] | None = None,
+        permissions: Mapping[str, str] | None = None,
     ) -> FakeRepo:
-        """A repository with an initial commit of ``files``, the app installed as told."""
+        """A repository with an initial commit of ``files``, the app installed as told
+        (``permissions``: the installation's grant, else the manifest's defaults)."""
         with self.lock:
             owner = full_name.split("/", 1)[0]
             self.accounts.ensure_user(owner, type="Organization")
@@ -179,6 +197,8 @@ class FakeGitHub:
                     installation_id, Installation(installation_id, owner)
                 )
                 installation.repos.add(full_name.lower())
+                if permissions is not None:
+                    installation.permissions = dict(permissions)
             repo.push(files or {}, message="Initial commit", author=owner)
             self.repos[full_name.lower()] = repo
             return repo
@@ -199,11 +219,30 @@ class FakeGitHub:
             self.accounts.ensure_user(login)
             self.accounts.tokens[token] = Token(value=token, login=login)
 
-    def installation_token(self, installation_id: int = 1) -> str:
-        """Mint an installation token directly (tests that do not exercise the JWT dance)."""
+    def installation_token(
+        self, installation_id: int = 1, *, permissions: Mapping[str, str] | None = None
+    ) -> str:
+        """Mint an installation token directly (tests that do not exercise the JWT dance),
+        optionally with fewer ``permissions`` than the installation was granted."""
         with self.lock:
             installation = self.accounts.installations[installation_id]
-            return self.accounts.issue_installation_token(installation, self.token_lifetime).value
+            return self.accounts.issue_installation_token(
+                installation, self.token_lifetime, permissions=permissions
+            ).value
+
+    def grant(self, installation_id: int = 1, **permissions: str | None) -> dict[str, str]:
+        """Change what an installation is granted (``None`` revokes); returns the new grant.
+
+        Like GitHub, tokens minted before keep the permissions they were minted with.
+        """
+        with self.lock:
+            granted = self.accounts.installations[installation_id].permissions
+            for name, level in permissions.items():
+                if level is None:
+                    granted.pop(name, None)
+                else:
+                    granted[name] = level
+            return dict(granted)
 
     def set_rate_limit(self, remaining: int, reset_in: float = 60.0) -> None:
         """Leave ``remaining`` requests in the budget until ``reset_in`` seconds from now."""
@@ -253,3 +292,21 @@ class FakeGitHub:
             found = list(self.violations)
             self.violations.clear()
             return found
+
+    async def deliver(
+        self,
+        event: str,
+        payload: Mapping[str, Any] | bytes,
+        *,
+        delivery_id: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Delivery:
+        """Send a delivery to the configured webhook as GitHub would, signed with its secret
+        (``headers`` replace the built ones), and remember it for ``/app/hook/deliveries``."""
+        body = payload if isinstance(payload, bytes) else encode(dict(payload))
+        sent = {
+            **delivery_headers(event, body, self.hook.secret, delivery_id=delivery_id),
+            "X-GitHub-Hook-Installation-Target-ID": str(self.app_id),
+            **(headers or {}),
+        }
+        return await self.hook.send(event, body, sent)

@@ -7,20 +7,16 @@ missing required field shows up as a recorded violation rather than as a surpris
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
 from .accounts import Installation, User
-from .git import Commit, FileChange, blob_sha
+from .git import Commit, FileChange, blob_sha, root_tree_sha
+from .permissions import default_permissions
 
 REACTIONS = ("+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes")
-APP_PERMISSIONS = {
-    "contents": "read",
-    "issues": "write",
-    "metadata": "read",
-    "pull_requests": "write",
-}
 APP_EVENTS = ["issue_comment", "pull_request", "push"]
 EPOCH = "2024-01-01T00:00:00Z"
 
@@ -80,7 +76,8 @@ def integration_json(api: str, web: str, app_id: int, slug: str, owner: User) ->
         "html_url": f"{web}/apps/{slug}",
         "created_at": EPOCH,
         "updated_at": EPOCH,
-        "permissions": dict(APP_PERMISSIONS),
+        # what the app asks for; each installation's grant may differ
+        "permissions": default_permissions(),
         "events": list(APP_EVENTS),
     }
 
@@ -100,7 +97,7 @@ def installation_json(
         "app_slug": slug,
         "target_id": account.id,
         "target_type": account.type,
-        "permissions": dict(APP_PERMISSIONS),
+        "permissions": dict(installation.permissions),
         "events": list(APP_EVENTS),
         "created_at": EPOCH,
         "updated_at": EPOCH,
@@ -182,9 +179,9 @@ def commit_json(
     }
 
 
-def tree_sha(tree: dict[str, str] | Any) -> str:
-    """A stable id for a tree (not git's, which hashes binary tree objects)."""
-    return blob_sha("\n".join(f"{path}\0{blob_sha(text)}" for path, text in sorted(tree.items())))
+def tree_sha(tree: Mapping[str, str]) -> str:
+    """Git's id of a tree (path -> text), so it can be read back with ``git/trees``."""
+    return root_tree_sha(tree)
 
 
 def diff_entry_json(

@@ -230,6 +230,20 @@ def add_assignees(repo: FakeRepo, number: int, logins: Sequence[str]) -> dict[st
     return issue
 
 
+def remove_assignees(repo: FakeRepo, number: int, logins: Sequence[str]) -> dict[str, Any]:
+    """``DELETE .../assignees``: removes the named logins (others are ignored)."""
+    issue = get_issue(repo, number)
+    gone = {login.lower() for login in logins}
+    kept = [
+        repo.fake.accounts.ensure_user(a["login"])
+        for a in issue["assignees"]
+        if a["login"].lower() not in gone
+    ]
+    _set_assignees(repo, issue, kept)
+    issue["updated_at"] = repo.fake.timestamp()
+    return issue
+
+
 def add_labels(repo: FakeRepo, number: int, names: Sequence[str]) -> list[dict[str, Any]]:
     """``POST .../labels``: adds labels (creating unknown ones); returns the issue's labels."""
     issue = get_issue(repo, number)

@@ -229,7 +229,7 @@ def push_payload(
         }
 
 
-def _pull_json(repo: FakeRepo, number: int) -> dict[str, Any]:
+def pull_json(repo: FakeRepo, number: int) -> dict[str, Any]:
     fake = repo.fake
     issue = repo.issues[number]
     pull = repo.pulls[number]
@@ -333,7 +333,7 @@ def pull_request_payload(
     """
     fake = repo.fake
     with fake.lock:
-        pull = _pull_json(repo, number)
+        pull = pull_json(repo, number)
         payload: dict[str, Any] = {
             "action": action,
             "number": number,
