@@ -190,7 +190,7 @@ async def test_github_example_payloads_from_the_corpus(bot_server: StartBot) -> 
 async def test_sigterm_drains_and_exits_0(bot_server: StartBot) -> None:
     bot = await bot_server()
     for n in range(20):
-        answer = await bot.deliver("installation", installation_event(n % 4))
+        answer = await bot.deliver("installation", installation_event(n % 4 + 1))
         assert answer.status == 202
     assert await bot.stop() == 0
     log = bot.stderr()
