@@ -152,7 +152,8 @@ async def receive_webhook(request: web.Request) -> web.Response:
         dlog.info("ping (hook %s): %s", request.headers.get("X-GitHub-Hook-ID", "?"), _zen(event))
         return _answer(200, "pong")
     services = app[SERVICES_KEY]
-    refused = _refusal(event, services)
+    delivery = Delivery.received(event.delivery_id, event.event, event.data)
+    refused = _refusal(event, delivery, services)
     if refused is not None:
         status, level, reason = refused
         if status == 400:
@@ -160,7 +161,6 @@ async def receive_webhook(request: web.Request) -> web.Response:
             return _answer(400, "rejected", reason=reason)
         dlog.log(level, "%s: %s, ignored", event.event, reason)
         return _answer(200, "ignored")
-    delivery = Delivery.received(event.delivery_id, event.event, event.data)
 
     key = delivery.key
     admission = queue.submit(
@@ -182,7 +182,7 @@ async def receive_webhook(request: web.Request) -> web.Response:
     return _answer(503, "busy" if admission is Admission.FULL else "shutting down")
 
 
-def _refusal(event: Event, services: Services) -> tuple[int, int, str] | None:
+def _refusal(event: Event, delivery: Delivery, services: Services) -> tuple[int, int, str] | None:
     """Why a verified delivery is not queued: (400, log level, the malformed field) or (200,
     log level, why it is ignored); None to queue it. Decided from the payload alone, so that
     neither costs a token."""
@@ -196,7 +196,6 @@ def _refusal(event: Event, services: Services) -> tuple[int, int, str] | None:
     malformed = problem(event.event, event.data)
     if malformed is not None:
         return 400, logging.WARNING, malformed
-    delivery = Delivery.received(event.delivery_id, event.event, event.data)
     no_installation = delivery.installation is None and event.event not in APP_EVENTS
     if no_installation and services.config.uses_app:
         # A repository's or organisation's own webhook sharing the secret: an App cannot act
