@@ -58,8 +58,9 @@ class FakeFactory:
 def push(repo_id: int, n: int, installation: int | None = 7) -> dict[str, Any]:
     data: dict[str, Any] = {
         "ref": "refs/heads/main",
+        "before": "0" * 40,
         "after": f"{n:040x}",
-        "repository": {"id": repo_id, "full_name": f"org/repo{repo_id}"},
+        "repository": {"id": repo_id, "full_name": f"org/repo{repo_id}", "default_branch": "main"},
     }
     if installation is not None:
         data["installation"] = {"id": installation}
@@ -218,14 +219,19 @@ async def test_a_raising_handler_is_logged_and_the_server_continues(
     recording: tuple[App, list[tuple[str, Any]]], caplog: pytest.LogCaptureFixture
 ) -> None:
     app, seen = recording
-    comment = {"action": "created", "repository": {"id": 3}, "installation": {"id": 7}}
+    comment = {
+        "action": "created",
+        "repository": {"id": 3, "full_name": "org/repo3", "default_branch": "main"},
+        "issue": {"number": 1},
+        "installation": {"id": 7},
+    }
     with caplog.at_level(logging.INFO):
         status, _ = await app.deliver(
-            "issue_comment", {**comment, "comment": {"body": "explode"}}, "boom-1"
+            "issue_comment", {**comment, "comment": {"id": 1, "body": "explode"}}, "boom-1"
         )
         assert status == 202
         status, _ = await app.deliver(
-            "issue_comment", {**comment, "comment": {"body": "fine"}}, "ok-1"
+            "issue_comment", {**comment, "comment": {"id": 2, "body": "fine"}}, "ok-1"
         )
         assert status == 202
         await app.settle()

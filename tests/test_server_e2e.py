@@ -194,7 +194,7 @@ async def test_sigterm_exits_0_and_what_was_accepted_survives_a_restart(
     queue = {"QUEUE_URL": f"sqlite:///{tmp_path / 'shared-queue.sqlite3'}"}
     bot = await bot_server(env=queue)
     for n in range(20):
-        answer = await bot.deliver("installation", installation_event(n % 4))
+        answer = await bot.deliver("installation", installation_event(n % 4 + 1))
         assert answer.status == 202
     assert await bot.stop() == 0
     assert "stopped" in bot.stderr()

@@ -8,6 +8,7 @@ elsewhere (issues people filed, pull requests that change no notes, issues the b
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from gidgethub.routing import Router
@@ -29,6 +30,7 @@ from bot.github import api
 from bot.preview.comment import find_preview_comment
 from bot.preview.keep import PullNotes, read_pull
 from bot.push.router import server_url
+from bot.web.dispatch import acts_when
 
 if TYPE_CHECKING:
     from bot.github import GitHubClient
@@ -83,7 +85,19 @@ async def _run(
     return await run_command(VerbCall(gh, env, entry, pull=pull))
 
 
+def _may_hold_commands(data: Mapping[str, Any]) -> bool:
+    """A person's comment that mentions ``/todo`` (the bot's own login is checked later: this
+    test needs no configuration)."""
+    comment = data.get("comment") or {}
+    return (
+        PREFIX in str(comment.get("body") or "")
+        and not is_bot_sender(data.get("sender") or {}, "")
+        and not is_bot_sender(comment.get("user") or {}, "")
+    )
+
+
 @router.register("issue_comment", action="created")
+@acts_when(_may_hold_commands)
 async def on_comment(event: Event, gh: GitHubClient, ctx: BotContext) -> None:
     """Run the ``/todo`` commands of a new comment and answer once."""
     data = event.data

@@ -8,6 +8,7 @@ the issues filed (see :mod:`bot.preview.keep` for the order of the merge and its
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from gidgethub.routing import Router
@@ -16,6 +17,7 @@ from gidgethub.sansio import Event
 from bot.context import BotContext
 from bot.preview.keep import record_merge, refresh_preview
 from bot.push.router import server_url
+from bot.web.dispatch import acts_when
 
 if TYPE_CHECKING:
     from bot.github import GitHubClient
@@ -23,10 +25,23 @@ if TYPE_CHECKING:
 router = Router()
 
 
-def _against_default_branch(data: dict[str, Any]) -> bool:
+def _against_default_branch(data: Mapping[str, Any]) -> bool:
     repository = data.get("repository") or {}
     base = (data.get("pull_request") or {}).get("base") or {}
     return bool(base.get("ref")) and base.get("ref") == repository.get("default_branch")
+
+
+def _open_against_default_branch(data: Mapping[str, Any]) -> bool:
+    return (data.get("pull_request") or {}).get("state") == "open" and _against_default_branch(data)
+
+
+def _retargeted(data: Mapping[str, Any]) -> bool:
+    # A new title or description cannot change the preview; a new base can.
+    return "base" in (data.get("changes") or {}) and _open_against_default_branch(data)
+
+
+def _merged_into_default_branch(data: Mapping[str, Any]) -> bool:
+    return (data.get("pull_request") or {}).get("merged") is True and _against_default_branch(data)
 
 
 async def _preview(event: Event, gh: GitHubClient, ctx: BotContext) -> None:
@@ -55,24 +70,28 @@ async def _preview(event: Event, gh: GitHubClient, ctx: BotContext) -> None:
 
 
 @router.register("pull_request", action="opened")
+@acts_when(_open_against_default_branch)
 async def on_opened(event: Event, gh: GitHubClient, ctx: BotContext) -> None:
     """A new pull request: preview it if it changes action items."""
     await _preview(event, gh, ctx)
 
 
 @router.register("pull_request", action="reopened")
+@acts_when(_open_against_default_branch)
 async def on_reopened(event: Event, gh: GitHubClient, ctx: BotContext) -> None:
     """A reopened pull request: bring its preview up to date."""
     await _preview(event, gh, ctx)
 
 
 @router.register("pull_request", action="synchronize")
+@acts_when(_open_against_default_branch)
 async def on_synchronize(event: Event, gh: GitHubClient, ctx: BotContext) -> None:
     """A push to the pull request: edit the preview if what merging would do changed."""
     await _preview(event, gh, ctx)
 
 
 @router.register("pull_request", action="edited")
+@acts_when(_retargeted)
 async def on_edited(event: Event, gh: GitHubClient, ctx: BotContext) -> None:
     """A new base branch can change the preview; a new title or description cannot."""
     if "base" in (event.data.get("changes") or {}):
@@ -80,6 +99,7 @@ async def on_edited(event: Event, gh: GitHubClient, ctx: BotContext) -> None:
 
 
 @router.register("pull_request", action="closed")
+@acts_when(_merged_into_default_branch)
 async def on_closed(event: Event, gh: GitHubClient, ctx: BotContext) -> None:
     """Merged: edit the preview to link the issues filed (or to say they are coming)."""
     data = event.data

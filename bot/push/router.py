@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from gidgethub.routing import Router
 from gidgethub.sansio import Event
@@ -18,6 +19,7 @@ from bot.preview.keep import after_push
 from bot.queue import DAY
 from bot.recovery.catch_up import CATCH_UP_EVENT
 from bot.settings import SETTINGS_PATH, SettingsError
+from bot.web.dispatch import acts_when
 
 if TYPE_CHECKING:
     from bot.github import GitHubClient
@@ -42,7 +44,19 @@ def settings_problem_comment(error: SettingsError, commit: str, repo: str) -> Co
     return CommitComment(commit, body, tag, reason="settings file has problems")
 
 
+def to_default_branch(data: Mapping[str, Any]) -> bool:
+    """A push that moves the default branch forward (not a deletion, not another ref)."""
+    repository = data.get("repository") or {}
+    default_branch = repository.get("default_branch") or repository.get("master_branch") or ""
+    return (
+        data.get("ref") == f"refs/heads/{default_branch}"
+        and not data.get("deleted")
+        and data.get("after") not in (None, "", ZERO_SHA)
+    )
+
+
 @router.register("push")
+@acts_when(to_default_branch)
 async def on_push(event: Event, gh: GitHubClient, ctx: BotContext) -> None:
     """Plan and perform what a push to the default branch means for the bot's issues.
 

@@ -7,15 +7,19 @@ can run it alike.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from gidgethub.routing import Router
 from gidgethub.sansio import Event
 
 from bot.config import Config
 from bot.context import BotContext, delivery_log
-from bot.github import GitHubFactory
+from bot.github import GitHubError, GitHubFactory
 from bot.queue import Delivery, Store
+from bot.web.delivery import name
 
 #: Events about the App's installations; their handlers get the App's own (JWT) client.
 APP_EVENTS = frozenset({"installation", "installation_repositories"})
@@ -31,9 +35,38 @@ class Services:
     router: Router
 
 
+#: A pure test of a payload: whether the handler would act on it (it reads no GitHub state).
+Wants = Callable[[Mapping[str, Any]], bool]
+Handler = TypeVar("Handler", bound=Callable[..., Awaitable[None]])
+
+
+def acts_when(wants: Wants) -> Callable[[Handler], Handler]:
+    """Declare what a handler acts on, so that the edge can ignore the rest before a token is
+    fetched; the handler itself then returns at once for anything else."""
+
+    def decorate(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        async def guarded(event: Event, *args: Any, **kwargs: Any) -> None:
+            if wants(event.data):
+                await handler(event, *args, **kwargs)
+
+        guarded.wants = wants  # type: ignore[attr-defined]
+        return guarded  # type: ignore[return-value]
+
+    return decorate
+
+
 def handles(router: Router, delivery: Delivery) -> bool:
-    """Whether any feature has a handler for this delivery (routing needs no GitHub call)."""
-    return bool(router.fetch(as_event(delivery)))
+    """Whether any feature would act on this delivery (routing needs no GitHub call).
+
+    The payload must have passed :func:`bot.web.payloads.problem`: the handlers' tests read it.
+    """
+    event = as_event(delivery)
+    for handler in router.fetch(event):
+        wants: Wants | None = getattr(handler, "wants", None)
+        if wants is None or wants(event.data):
+            return True
+    return False
 
 
 def as_event(delivery: Delivery) -> Event:
@@ -47,8 +80,24 @@ async def run_delivery(delivery: Delivery, services: Services) -> None:
     if delivery.event in APP_EVENTS and config.uses_app:
         # The installation may be gone or suspended: no installation token can be had.
         gh = factory.for_app()
+    elif delivery.installation is None and config.uses_app:
+        # The edge ignores these; one queued by an older process is not worth a traceback.
+        delivery_log(delivery.id).warning("%s: no installation, ignored", name(delivery))
+        return
     else:
-        gh = await factory.for_installation(delivery.installation)
+        try:
+            gh = await factory.for_installation(delivery.installation)
+        except GitHubError as exc:
+            if exc.status != 404:
+                raise
+            # Uninstalled, or never this App's: no retry or redelivery can make it exist.
+            delivery_log(delivery.id).warning(
+                "%s: installation %s unknown to this App (%s), ignored",
+                name(delivery),
+                delivery.installation,
+                exc.status,
+            )
+            return
     ctx = BotContext(
         config=config,
         factory=factory,

@@ -28,9 +28,10 @@ from gidgethub.sansio import Event, validate_event
 from bot import __version__
 from bot.config import Config, ConfigError
 from bot.context import delivery_log
-from bot.queue import Admission, DeliveryQueue, QueueStats, open_queue
+from bot.queue import Admission, Delivery, DeliveryQueue, QueueStats, open_queue
 from bot.web.delivery import name, received
-from bot.web.dispatch import handles
+from bot.web.dispatch import APP_EVENTS, handles
+from bot.web.payloads import SCHEMAS, action_problem, problem
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,10 @@ def parse_delivery(headers: Mapping[str, str], body: bytes, secret: str) -> Even
     ``headers`` must look names up case-insensitively (aiohttp's do).
     """
     try:
+        # SHA-1 (X-Hub-Signature) is GitHub's legacy signature: gidgethub would fall back to
+        # it, so a delivery without the SHA-256 one is refused before gidgethub sees it.
+        if "x-hub-signature-256" not in headers:
+            raise ValidationFailure("X-Hub-Signature-256 is missing")
         if _is_plain_json(headers.get("content-type")):
             event = _parse_json_delivery(headers, body, secret)
         else:
@@ -102,9 +107,7 @@ def _parse_json_delivery(headers: Mapping[str, str], body: bytes, secret: str) -
     """What ``Event.from_http`` does for a JSON body, with gidgethub's own signature check,
     but parsed by orjson: the standard library's parser was half of the server's time per
     delivery (a 25 KB push), and the answer waits for it."""
-    signature = headers.get("x-hub-signature-256", headers.get("x-hub-signature"))
-    if signature is None:
-        raise ValidationFailure("signature is missing")
+    signature = headers["x-hub-signature-256"]
     validate_event(body, signature=signature, secret=secret)
     data = orjson.loads(body) if body else None
     return Event(data, event=headers["x-github-event"], delivery_id=headers["x-github-delivery"])
@@ -146,8 +149,13 @@ async def receive_webhook(request: web.Request) -> web.Response:
         dlog.info("ping (hook %s): %s", request.headers.get("X-GitHub-Hook-ID", "?"), _zen(event))
         return _answer(200, "pong")
     delivery = received(event.delivery_id, event.event, event.data)
-    if not handles(app[ROUTER_KEY], delivery):
-        dlog.info("%s: no feature handles it", name(delivery))
+    refused = _refusal(event, delivery, app[CONFIG_KEY], app[ROUTER_KEY])
+    if refused is not None:
+        status, level, reason = refused
+        if status == 400:
+            log.warning("rejected delivery=%s %s: %s", event.delivery_id, event.event, reason)
+            return _answer(400, "rejected", reason=reason)
+        dlog.log(level, "%s: %s, ignored", event.event, reason)
         return _answer(200, "ignored")
     admission = await queue.submit(delivery)
     if admission is Admission.ACCEPTED:
@@ -158,6 +166,32 @@ async def receive_webhook(request: web.Request) -> web.Response:
         return _answer(200, "duplicate")
     dlog.warning("%s refused: queue %s", name(delivery), admission.value)
     return _answer(503, "busy" if admission is Admission.FULL else "shutting down")
+
+
+def _refusal(
+    event: Event, delivery: Delivery, config: Config, router: Router
+) -> tuple[int, int, str] | None:
+    """Why a verified delivery is not queued: (400, log level, the malformed field) or (200,
+    log level, why it is ignored); None to queue it. Decided from the payload alone, so that
+    neither costs a token."""
+    # Routing looks the action up in a table: an unhashable one must not reach it.
+    bad_action = action_problem(event.data)
+    if bad_action is not None:
+        return 400, logging.WARNING, bad_action
+    # Only GitHub's events: the bot's own (a catch-up) are made in-process, never received.
+    if event.event not in SCHEMAS or not router.fetch(event):
+        return 200, logging.INFO, "no feature handles it"
+    malformed = problem(event.event, event.data)
+    if malformed is not None:
+        return 400, logging.WARNING, malformed
+    no_installation = delivery.installation is None and event.event not in APP_EVENTS
+    if no_installation and config.uses_app:
+        # A repository's or organisation's own webhook sharing the secret: an App cannot act
+        # without an installation, and refusing it would only be redelivered.
+        return 200, logging.WARNING, "no installation (not an App delivery)"
+    if not handles(router, delivery):
+        return 200, logging.INFO, "nothing for the bot to do"
+    return None
 
 
 def _zen(event: Event) -> str:
