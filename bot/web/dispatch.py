@@ -13,7 +13,7 @@ from gidgethub.routing import Router
 from gidgethub.sansio import Event
 
 from bot.config import Config
-from bot.context import BotContext, delivery_log
+from bot.context import BotContext, delivery_log, repository_name
 from bot.engine.store import Store
 from bot.github import GitHubFactory
 from bot.web.delivery import Delivery
@@ -55,6 +55,11 @@ async def run_delivery(delivery: Delivery, services: Services) -> None:
         factory=factory,
         store=services.store,
         delivery_id=delivery.id,
-        log=delivery_log(delivery.id),
+        log=delivery_log(
+            delivery.id,
+            event=delivery.name,
+            repository=repository_name(delivery.payload),
+            installation=delivery.installation,
+        ),
     )
     await services.router.dispatch(as_event(delivery), gh, ctx)

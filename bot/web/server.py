@@ -29,6 +29,7 @@ from bot.config import Config, ConfigError
 from bot.context import delivery_log
 from bot.engine.store import MemoryStore
 from bot.github import GitHubFactory
+from bot.log_format import LOG_FORMATS, formatter
 from bot.web.deliveries import Admission, DeliveryQueue
 from bot.web.deliveries import Delivery as QueuedDelivery
 from bot.web.delivery import Delivery
@@ -216,6 +217,8 @@ def load_config() -> Config:
     config.require_credentials()
     if not isinstance(logging.getLevelName(config.log_level), int):
         raise ConfigError(f"LOG_LEVEL={config.log_level} is not DEBUG, INFO, WARNING or ERROR")
+    if config.log_format not in LOG_FORMATS:
+        raise ConfigError(f"LOG_FORMAT={config.log_format} is not {' or '.join(LOG_FORMATS)}")
     return config
 
 
@@ -226,23 +229,22 @@ def run_server() -> int:
     except ConfigError as exc:
         print(f"meeting-todo-bot: {exc}", file=sys.stderr)
         return 2
-    configure_logging(config.log_level)
+    configure_logging(config.log_level, config.log_format)
     return asyncio.run(serve(config))
 
 
-def configure_logging(level: str) -> None:
-    """One line per record on stderr, without the per-record costs the format does not use."""
+def configure_logging(level: str, log_format: str = "text") -> None:
+    """One line per record on stderr (plain text, or JSON with ``log_format="json"``), without
+    the per-record costs the format does not use."""
     # The logging HOWTO's "Optimization" switches: no caller frame walk, no thread or
     # process lookups for every record (a few of these per delivery add up).
     logging._srcfile = None
     logging.logThreads = False
     logging.logProcesses = False
     logging.logMultiprocessing = False
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        stream=sys.stderr,
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(formatter(log_format))
+    logging.basicConfig(level=level, handlers=[handler])
 
 
 async def serve(config: Config, *, host: str = "0.0.0.0") -> int:
