@@ -50,6 +50,8 @@ class Config:
     api_url: str = DEFAULT_API_URL
     bot_login: str = DEFAULT_BOT_LOGIN
     log_level: str = "INFO"
+    #: ``text`` (one plain line per record) or ``json`` (one JSON object per line).
+    log_format: str = "text"
     port: int = 8000
     #: Seconds between two mutating requests to one installation (GitHub's secondary
     #: limit is about 80 content-creating requests a minute).
@@ -158,6 +160,7 @@ class Config:
             api_url=(env.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/"),
             bot_login=env.get("GITHUB_BOT_LOGIN") or DEFAULT_BOT_LOGIN,
             log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
+            log_format=(env.get("LOG_FORMAT") or "text").strip().lower(),
             port=port,
             mutation_interval=interval,
             retry_backoff_scale=backoff,

@@ -7,7 +7,7 @@ registered on a :class:`gidgethub.routing.Router` in ``bot/routers/<feature>.py`
 from __future__ import annotations
 
 import logging
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -22,19 +22,39 @@ DELIVERY_LOGGER = "bot.delivery"
 
 
 class DeliveryLog(logging.LoggerAdapter[logging.Logger]):
-    """A logger that starts every line with ``delivery=<id>`` so one delivery can be followed."""
+    """A logger that starts every line with ``delivery=<id>`` so one delivery can be followed,
+    and puts what is known of the delivery on each record (``LOG_FORMAT=json`` writes it)."""
 
     def process(
         self, msg: Any, kwargs: MutableMapping[str, Any]
     ) -> tuple[Any, MutableMapping[str, Any]]:
-        """Prefix the message with the delivery id."""
-        extra = self.extra or {}
+        """Prefix the message with the delivery id; the delivery's fields go on the record."""
+        extra = dict(self.extra or {})
+        kwargs["extra"] = {**extra, **kwargs.get("extra", {})}
         return f"delivery={extra.get('delivery_id', '-')} {msg}", kwargs
 
 
-def delivery_log(delivery_id: str, logger: logging.Logger | None = None) -> DeliveryLog:
-    """The logger for one delivery."""
-    return DeliveryLog(logger or logging.getLogger(DELIVERY_LOGGER), {"delivery_id": delivery_id})
+def delivery_log(
+    delivery_id: str,
+    logger: logging.Logger | None = None,
+    *,
+    event: str | None = None,
+    repository: str | None = None,
+    installation: int | None = None,
+) -> DeliveryLog:
+    """The logger for one delivery; ``event`` (``pull_request.opened``), ``repository``
+    (``OWNER/NAME``) and ``installation`` as far as they are known."""
+    fields: dict[str, object] = {"delivery_id": delivery_id}
+    known = {"event": event, "repository": repository, "installation": installation}
+    fields.update((name, value) for name, value in known.items() if value is not None)
+    return DeliveryLog(logger or logging.getLogger(DELIVERY_LOGGER), fields)
+
+
+def repository_name(payload: Mapping[str, Any]) -> str | None:
+    """``OWNER/NAME`` of the repository a webhook payload is about, if it is about one."""
+    repository = payload.get("repository")
+    name = repository.get("full_name") if isinstance(repository, dict) else None
+    return name if isinstance(name, str) else None
 
 
 @dataclass(frozen=True)

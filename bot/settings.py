@@ -4,13 +4,18 @@ Every key is optional; :class:`Settings` holds the documented defaults (docs/set
 :func:`load_settings` turns the file's text into :class:`Settings` or raises
 :class:`SettingsError` listing every problem for a person; :func:`is_notes_path` says
 which files the settings call meeting notes.
+
+Settings may come in layers (an organisation's defaults, the files named by ``_extends``, the
+repository's own file): :func:`parse_settings_file` checks one file on its own, so every problem
+names the file it is in, and :func:`merge_settings` lays the checked files over each other.
+Finding and reading the files is I/O, in :mod:`bot.engine.settings_files`.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from types import MappingProxyType
@@ -66,6 +71,21 @@ REMOVED_ITEM_POLICIES: tuple[str, ...] = get_args(RemovedItemPolicy)
 #: GitHub refuses longer label names.
 MAX_LABEL_LENGTH = 50
 _LOGIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}")
+
+#: The key that names the file a settings file is laid over.
+EXTENDS_KEY = "_extends"
+#: Settings that are mappings: a file laid over another adds to them entry by entry (its own
+#: entry winning) instead of replacing them, so an organisation's directory of people is not
+#: lost when a repository adds one name.
+MERGED_MAPPINGS = frozenset({"people", "section_labels"})
+_EXTENDS = re.compile(
+    r"(?:(?P<owner>[A-Za-z0-9][A-Za-z0-9-]{0,38})/)?(?P<repo>[A-Za-z0-9._-]{1,100})"
+    r"(?::(?P<path>\S.*))?"
+)
+
+# libyaml parses a settings file about 25 times faster than the pure-Python parser; both build
+# the same nodes, with the same marks, so line numbers and duplicate checks do not change.
+_FAST_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class SettingsError(Exception):
@@ -190,15 +210,57 @@ class _Problems:
         self.lines.append(f"{at}key `{key}`{where}: {message}")
 
 
+@dataclass(frozen=True)
+class Extends:
+    """What ``_extends`` names: a file in a repository (``owner`` None: the same owner's)."""
+
+    owner: str | None
+    repo: str
+    path: str
+    #: The line of ``_extends`` in the file that names it (for messages).
+    line: int | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class SettingsFile:
+    """One settings file, checked on its own: the keys it sets, and what it is laid over."""
+
+    source: str
+    values: Mapping[str, Any] = field(default_factory=_empty_map)
+    extends: Extends | None = None
+
+
 def load_settings(text: str, source: str = SETTINGS_PATH) -> Settings:
     """Parse and validate a settings file's text; empty or blank text gives the defaults.
 
     ``source`` names the file in messages. Raises :class:`SettingsError` listing every
     problem found (broken YAML, a top level that is not a mapping, unknown keys, wrong types).
+    The file is taken alone: an ``_extends`` in it is checked, not followed.
     """
+    return merge_settings([parse_settings_file(text, source)])
+
+
+def merge_settings(files: Iterable[SettingsFile]) -> Settings:
+    """The settings of ``files`` laid over each other and over the defaults, lowest first.
+
+    A key a file sets replaces the one below, except :data:`MERGED_MAPPINGS`, whose entries
+    are added to those below (an entry of the same name replaced).
+    """
+    values: dict[str, Any] = {}
+    for file in files:
+        for key, value in file.values.items():
+            below = values.get(key)
+            if key in MERGED_MAPPINGS and below is not None:
+                value = MappingProxyType({**below, **value})
+            values[key] = value
+    return Settings(**values) if values else DEFAULT_SETTINGS
+
+
+def parse_settings_file(text: str, source: str = SETTINGS_PATH) -> SettingsFile:
+    """Check one settings file's text; raises :class:`SettingsError` as :func:`load_settings`."""
     node, data = _parse_yaml(text, source)
     if data is None:
-        return DEFAULT_SETTINGS
+        return SettingsFile(source)
     if not isinstance(data, dict):
         raise SettingsError(
             [
@@ -210,7 +272,12 @@ def load_settings(text: str, source: str = SETTINGS_PATH) -> Settings:
     problems = _Problems(source, key_lines)
     problems.lines.extend(_duplicate_keys(node, source))
     values: dict[str, Any] = {}
+    extends: Extends | None = None
     for key, value in data.items():
+        if key == EXTENDS_KEY:
+            if value is not None:
+                extends = _check_extends(value, problems, key_lines.get((key, "")))
+            continue
         if not isinstance(key, str):
             problems.lines.append(
                 f"{source}: key `{key}`: expected a setting name, one of {_names(SETTING_KEYS)}"
@@ -228,18 +295,44 @@ def load_settings(text: str, source: str = SETTINGS_PATH) -> Settings:
             values[key] = checked
     if problems.lines:
         raise SettingsError(problems.lines)
-    return Settings(**values)
+    return SettingsFile(source, MappingProxyType(values), extends)
+
+
+def _check_extends(value: Any, problems: _Problems, line: int | None) -> Extends | None:
+    found = _EXTENDS.fullmatch(value.strip()) if isinstance(value, str) else None
+    path = (found.group("path") or SETTINGS_PATH).strip().lstrip("/") if found else ""
+    parts = path.split("/")
+    if found is None or found.group("repo") in (".", "..") or not path or ".." in parts:
+        problems.add(
+            EXTENDS_KEY,
+            "expected a repository to take settings from: `REPO` (same owner, same path), "
+            f"`OWNER/REPO` or `OWNER/REPO:path/to/file.yml`, got {_describe(value)}",
+        )
+        return None
+    return Extends(found.group("owner"), found.group("repo"), path, line)
 
 
 def _parse_yaml(text: str, source: str) -> tuple[yaml.Node | None, Any]:
-    loader = yaml.SafeLoader(text)
     try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
+        return _load_yaml(text, _FAST_LOADER)
+    except yaml.YAMLError:
+        pass
+    # libyaml's messages leave out the character at fault ("found character that cannot
+    # start any token"); the pure-Python parser names it, and errors are rare enough to
+    # parse twice.
+    try:
+        return _load_yaml(text, yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         raise SettingsError([_yaml_problem(exc, source)]) from exc
     except yaml.YAMLError as exc:
         raise SettingsError([f"{source}: not valid YAML: {exc}"]) from exc
+
+
+def _load_yaml(text: str, loader_class: Any) -> tuple[yaml.Node | None, Any]:
+    loader = loader_class(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     finally:
         loader.dispose()
     return node, data
@@ -354,6 +447,7 @@ def _text_list(what: str, check: _TextCheck | None = None, *, at_least_one: str 
     return validate
 
 
+@lru_cache(maxsize=256)  # the same few patterns come back in every file and every push
 def _check_glob(pattern: str) -> str | None:
     try:
         re.compile(glob_to_regex(pattern))

@@ -12,11 +12,12 @@ from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.engine.settings_files import load_settings_layers
 from bot.github import GitHubClient, api
 from bot.notes import NotesError, read_notes
 from bot.notes.model import NotesFile
 from bot.planner.plan import IssueState, Plan, logins_to_check, plan_changes
-from bot.settings import SETTINGS_PATH, Settings, SettingsError, is_notes_path, load_settings
+from bot.settings import Settings, SettingsError, is_notes_path
 
 log = logging.getLogger(__name__)
 
@@ -53,15 +54,13 @@ class PlanResult:
 
 
 async def load_repo_settings(gh: GitHubClient, repo: str, ref: str) -> Settings:
-    """The repository's settings at ``ref``; defaults when the file is absent.
+    """The repository's settings at ``ref``, over its owner's defaults (``OWNER/.github``) and
+    what ``_extends`` names; the built-in defaults when there are no files.
 
-    Raises :class:`SettingsError` when the file exists but is wrong: the caller reports it
+    Raises :class:`SettingsError` when a file exists but is wrong: the caller reports it
     rather than acting on settings the maintainers did not mean.
     """
-    text = await api.read_file(gh, repo, SETTINGS_PATH, ref)
-    if text is None:
-        return Settings()
-    return load_settings(text, SETTINGS_PATH)
+    return await load_settings_layers(gh, repo, ref)
 
 
 def _is_markdown(path: str) -> bool:

@@ -447,3 +447,27 @@ async def installations(app_gh: GitHubClient) -> list[dict[str, Any]]:
 async def installation_repositories(gh: GitHubClient) -> list[dict[str, Any]]:
     """The repositories an installation's token reaches."""
     return [repo async for repo in gh.getiter(url("/installation/repositories"))]
+
+
+async def read_file_on_default_branch(gh: GitHubClient, repo: str, path: str) -> str | None:
+    """The text of ``path`` on ``repo``'s default branch; None as :func:`read_file` gives it.
+
+    No ``ref``, so the URL stays the same from one call to the next and the read is
+    conditional: an unchanged file costs a 304, which GitHub does not count against the rate
+    limit. A repository the token cannot see answers 404 (absent) or 403
+    (:class:`~bot.github.client.GitHubError`), as GitHub decides.
+    """
+    data = await gh.get_or_none(
+        url("/repos/{owner}/{repo}/contents/{+path}", repo, path=slashed(path))
+    )
+    if not isinstance(data, dict) or data.get("type") != "file":
+        return None
+    content = data.get("content")
+    if data.get("encoding") != "base64" or not isinstance(content, str):
+        log.warning("%s: %s is too large to read through the API", repo, path)
+        return None
+    try:
+        return base64.b64decode(content).decode("utf-8-sig")
+    except (binascii.Error, UnicodeDecodeError):
+        log.warning("%s: %s is not UTF-8 text; skipped", repo, path)
+        return None

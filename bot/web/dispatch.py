@@ -16,7 +16,7 @@ from gidgethub.routing import Router
 from gidgethub.sansio import Event
 
 from bot.config import Config
-from bot.context import BotContext, delivery_log
+from bot.context import BotContext, delivery_log, repository_name
 from bot.github import GitHubError, GitHubFactory
 from bot.queue import Delivery, Store
 from bot.web.delivery import name
@@ -103,6 +103,11 @@ async def run_delivery(delivery: Delivery, services: Services) -> None:
         factory=factory,
         store=services.store,
         delivery_id=delivery.id,
-        log=delivery_log(delivery.id),
+        log=delivery_log(
+            delivery.id,
+            event=name(delivery),
+            repository=repository_name(delivery.payload),
+            installation=delivery.installation,
+        ),
     )
     await services.router.dispatch(as_event(delivery), gh, ctx)

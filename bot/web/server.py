@@ -1,9 +1,12 @@
 """The webhook server: ``POST /webhook`` and ``GET /health`` (``python -m bot serve``).
 
-A delivery is verified (``X-Hub-Signature-256``, through gidgethub), answered at once, and
-its work handed to a :class:`~bot.web.deliveries.DeliveryQueue`: one at a time per repository,
-in order, with repeated delivery ids ignored. SIGTERM or SIGINT stops accepting, drains
-the work for up to :data:`DRAIN_SECONDS`, cancels what is left and exits 0.
+A delivery is verified (``X-Hub-Signature-256``, through gidgethub) and checked at the edge
+(:mod:`bot.web.payloads`), stored in the durable queue (:mod:`bot.queue`), and only then
+answered 202: what GitHub was told is accepted survives a crash. The server never runs a
+delivery: worker processes do (:mod:`bot.web.worker`). With the embedded default (a SQLite
+queue) ``serve`` starts one worker process beside itself; with Redis, ``python -m bot worker``
+processes run apart. SIGTERM or SIGINT: new deliveries get 503, the worker is stopped (it
+hands back what it had not finished), and the server exits 0.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from gidgethub.sansio import Event, validate_event
 from bot import __version__
 from bot.config import Config, ConfigError
 from bot.context import delivery_log
+from bot.log_format import LOG_FORMATS, formatter
 from bot.queue import Admission, Delivery, DeliveryQueue, QueueStats, open_queue
 from bot.web.delivery import name, received
 from bot.web.dispatch import APP_EVENTS, handles
@@ -249,6 +253,8 @@ def load_config() -> Config:
     config.require_credentials()
     if not isinstance(logging.getLevelName(config.log_level), int):
         raise ConfigError(f"LOG_LEVEL={config.log_level} is not DEBUG, INFO, WARNING or ERROR")
+    if config.log_format not in LOG_FORMATS:
+        raise ConfigError(f"LOG_FORMAT={config.log_format} is not {' or '.join(LOG_FORMATS)}")
     return config
 
 
@@ -259,23 +265,22 @@ def run_server() -> int:
     except ConfigError as exc:
         print(f"meeting-todo-bot: {exc}", file=sys.stderr)
         return 2
-    configure_logging(config.log_level)
+    configure_logging(config.log_level, config.log_format)
     return asyncio.run(serve(config))
 
 
-def configure_logging(level: str) -> None:
-    """One line per record on stderr, without the per-record costs the format does not use."""
+def configure_logging(level: str, log_format: str = "text") -> None:
+    """One line per record on stderr (plain text, or JSON with ``log_format="json"``), without
+    the per-record costs the format does not use."""
     # The logging HOWTO's "Optimization" switches: no caller frame walk, no thread or
     # process lookups for every record (a few of these per delivery add up).
     logging._srcfile = None
     logging.logThreads = False
     logging.logProcesses = False
     logging.logMultiprocessing = False
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        stream=sys.stderr,
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(formatter(log_format))
+    logging.basicConfig(level=level, handlers=[handler])
 
 
 async def serve(config: Config, *, host: str = "0.0.0.0") -> int:

@@ -41,7 +41,7 @@ def run_worker() -> int:
     except ConfigError as exc:
         print(f"meeting-todo-bot: {exc}", file=sys.stderr)
         return 2
-    configure_logging(config.log_level)
+    configure_logging(config.log_level, config.log_format)
     return asyncio.run(work(config))
 
 
