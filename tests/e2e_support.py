@@ -49,6 +49,8 @@ def e2e_fixtures(
     @pytest.fixture(scope="module", name="fake")
     def fake_fixture() -> Iterator[FakeGitHub]:
         with FakeGitHub() as server:
+            # The bot is the client: every request must name GitHub's media type and version.
+            server.strict_headers = True
             yield server
 
     @pytest_asyncio.fixture(scope="module", loop_scope="module", name="bot")

@@ -483,8 +483,20 @@ async def test_read_file_with_awkward_names(fake_github: FakeGitHub, gh: GitHubC
     assert await api.read_file(gh, REPO, path, repo.head()) == "hello\n"
 
 
-async def test_list_tree_walks_directories(fake_github: FakeGitHub, gh: GitHubClient) -> None:
+def tree_reads(fake: FakeGitHub, since: int = 0) -> list[str]:
+    """The listing requests since ``since``: trees and directory contents."""
+    return [
+        f"{r.path}?{'&'.join(f'{k}={v}' for k, v in sorted(r.query.items()))}"
+        for r in fake.requests[since:]
+        if "/git/trees/" in r.path or "/contents/" in r.path
+    ]
+
+
+async def test_list_tree_lists_the_whole_repository_in_one_request(
+    fake_github: FakeGitHub, gh: GitHubClient
+) -> None:
     head = fake_github.repo(REPO).head()
+    start = len(fake_github.requests)
     everything = await api.list_tree(gh, REPO, head)
     assert everything == [
         "README.md",
@@ -492,12 +504,77 @@ async def test_list_tree_walks_directories(fake_github: FakeGitHub, gh: GitHubCl
         "notes/2024/05-08.md",
         "notes/2024/deep/05-15.md",
     ]
+    assert tree_reads(fake_github, start) == [f"/repos/{REPO}/git/trees/{head}?recursive=1"]
     assert await api.list_tree(gh, REPO, head, "notes/2024") == [
         "notes/2024/05-08.md",
         "notes/2024/deep/05-15.md",
     ]
     assert await api.list_tree(gh, REPO, head, "README.md") == ["README.md"]
     assert await api.list_tree(gh, REPO, head, "nowhere") == []
+
+
+async def test_a_truncated_tree_is_walked_until_the_listing_is_complete(
+    fake_github: FakeGitHub, gh: GitHubClient
+) -> None:
+    repo = fake_github.repo(REPO)
+    repo.push(
+        {
+            f"notes/{year}/{month:02}/weekly.md": "# W\n"
+            for year in (2023, 2024)
+            for month in (1, 2, 3)
+        }
+    )
+    head = repo.head()
+    whole = sorted(repo.git.commits[head].tree)
+    fake_github.tree_entry_limit = 3
+    start = len(fake_github.requests)
+    assert await api.list_tree(gh, REPO, head) == whole
+    reads = tree_reads(fake_github, start)
+    assert reads[0] == f"/repos/{REPO}/git/trees/{head}?recursive=1"
+    # Then the root and each directory once, by its own tree's sha, none of them recursive.
+    assert all("recursive" not in read for read in reads[1:])
+    folders = {
+        "/".join(p.split("/")[:depth]) for p in whole for depth in range(1, p.count("/") + 1)
+    }
+    assert len(reads) == 1 + 1 + len(folders)
+
+
+async def test_a_listing_at_a_commit_github_does_not_know_is_unreadable(
+    fake_github: FakeGitHub, gh: GitHubClient
+) -> None:
+    unknown = "5e" * 20
+    with pytest.raises(api.Unreadable):
+        await api.list_tree(gh, REPO, unknown)
+    with pytest.raises(api.Unreadable):
+        await api.list_tree(gh, REPO, unknown, "notes")
+
+
+async def test_a_notes_file_over_1_mb_is_read_through_its_blob(
+    fake_github: FakeGitHub, gh: GitHubClient
+) -> None:
+    repo = fake_github.repo(REPO)
+    big = "# Yearly\n\n- TODO: read me whole\n" + "filler line\n" * 100_000
+    assert len(big.encode()) > 1_000_000
+    repo.push({"notes/big.md": big})
+    start = len(fake_github.requests)
+    read = await api.read_notes_text(gh, REPO, "notes/big.md", repo.head(), missing_ok=False)
+    assert read is not None and read.text == big
+    blobs = [r.path for r in fake_github.requests[start:] if "/git/blobs/" in r.path]
+    assert len(blobs) == 1
+
+
+async def test_a_large_notes_file_whose_blob_github_does_not_give_is_unreadable(
+    fake_github: FakeGitHub, gh: GitHubClient
+) -> None:
+    repo = fake_github.repo(REPO)
+    repo.push({"notes/big.md": "x" * 1_100_000})
+    fake_github.inject_fault("GET", r"/git/blobs/", 404, times=1)
+    with pytest.raises(api.Unreadable):
+        await api.read_notes_text(gh, REPO, "notes/big.md", repo.head(), missing_ok=True)
+    fake_github.inject_fault("GET", r"/git/blobs/", 200, times=1, body={"encoding": "none"})
+    with pytest.raises(api.Unreadable):
+        await api.read_notes_text(gh, REPO, "notes/big.md", repo.head(), missing_ok=True)
+    fake_github.clear_violations()  # the second answer is not GitHub's blob on purpose
 
 
 async def test_compare_and_changed_files(fake_github: FakeGitHub, gh: GitHubClient) -> None:

@@ -99,9 +99,10 @@ async def read_notes_text(
     """The text of a notes file at ``ref``, read as far as it can be.
 
     ``None`` only when ``missing_ok`` and GitHub says there is no file there. Otherwise a
-    missing, oversized or unreadable file raises :class:`Unreadable`: the caller's notes would
-    be wrong without it, and items read as gone close issues. Bytes that are not UTF-8 are
-    replaced (U+FFFD) and reported, so one bad byte costs one character, not the file.
+    missing or unreadable file raises :class:`Unreadable`: the caller's notes would be wrong
+    without it, and items read as gone close issues. A file over 1 MB, which the contents API
+    sends without its content, is read through its blob (up to 100 MB). Bytes that are not
+    UTF-8 are replaced (U+FFFD) and reported, so one bad byte costs one character, not the file.
     """
     file_url = url("/repos/{owner}/{repo}/contents/{+path}", repo, path=slashed(path))
     data = await gh.get_or_none(file_url, {"ref": ref})
@@ -115,9 +116,22 @@ async def read_notes_text(
         raise Unreadable(f"{path} at {ref[:12]} is not a file", status=None, url=file_url)
     content = data.get("content")
     if data.get("encoding") != "base64" or not isinstance(content, str):
-        raise Unreadable(
-            f"{path} at {ref[:12]} came without content (over 1 MB)", status=None, url=file_url
-        )
+        sha = data.get("sha")
+        if not isinstance(sha, str) or not sha:
+            raise Unreadable(
+                f"{path} at {ref[:12]} came without content or sha", status=None, url=file_url
+            )
+        file_url = url("/repos/{owner}/{repo}/git/blobs/{file_sha}", repo, file_sha=sha)
+        # Listed at ``ref`` a moment ago: a blob GitHub does not give is unread, never gone.
+        blob = await gh.get_or_none(file_url)
+        content = blob.get("content") if isinstance(blob, dict) else None
+        if blob is None or blob.get("encoding") != "base64" or not isinstance(content, str):
+            status = 404 if blob is None else None
+            raise Unreadable(
+                f"{path} at {ref[:12]}: its blob {sha[:12]} came without content",
+                status=status,
+                url=file_url,
+            )
     try:
         raw = base64.b64decode(content)
     except binascii.Error as exc:
@@ -135,28 +149,71 @@ def decode_text(raw: bytes, path: str) -> FileText:
         return FileText(text, (f"{path}: {bad} invalid UTF-8 sequences, read as U+FFFD",))
 
 
-async def list_tree(gh: GitHubClient, repo: str, ref: str, prefix: str = "") -> list[str]:
-    """Every file path at ``ref`` under ``prefix`` (the whole repository by default), sorted.
+#: Git's mode for a symbolic link: listed as a blob, but not a file the contents API reads.
+_SYMLINK_MODE = "120000"
 
-    Walks directories through the contents API, sibling directories concurrently. A prefix
-    that does not exist gives an empty list; a prefix naming a file gives that file. The
-    whole repository at a commit GitHub does not know raises :class:`Unreadable`: an empty
-    list there would read as every notes file deleted.
+
+async def list_tree(gh: GitHubClient, repo: str, ref: str, prefix: str = "") -> list[str]:
+    """Every file path at ``ref`` (a commit sha) under ``prefix`` (the whole repository by
+    default), sorted.
+
+    One request (``git/trees/{ref}?recursive=1``: GitHub takes a commit for the tree). When
+    GitHub cuts that listing short (``truncated``), the trees are walked one level at a time,
+    each by its own sha, until the listing is complete. A prefix that does not exist gives an
+    empty list; a prefix naming a file gives that file. A commit GitHub does not know raises
+    :class:`Unreadable`: an empty list there would read as every notes file deleted.
     """
-    listing_url = url("/repos/{owner}/{repo}/contents/{+path}", repo, path=slashed(prefix))
-    data = await gh.get_or_none(listing_url, {"ref": ref})
-    if data is None:
-        if not prefix.strip("/"):
-            raise Unreadable(f"no commit {ref[:12]} to list", status=404, url=listing_url)
-        return []
-    if isinstance(data, dict):
-        return [str(data["path"])] if data.get("type") == "file" else []
-    files = [str(entry["path"]) for entry in data if entry.get("type") == "file"]
-    subdirectories = [str(entry["path"]) for entry in data if entry.get("type") == "dir"]
-    nested = await asyncio.gather(*(list_tree(gh, repo, ref, sub) for sub in subdirectories))
+    prefix = prefix.strip("/")
+    tree_url = url("/repos/{owner}/{repo}/git/trees/{tree_sha}", repo, tree_sha=ref)
+    data = await gh.get_or_none(tree_url, {"recursive": 1})
+    if not isinstance(data, dict):
+        raise Unreadable(f"no commit {ref[:12]} to list", status=404, url=tree_url)
+    if data.get("truncated"):
+        log.info("%s: the tree at %s is too large for one listing; walking it", repo, ref[:12])
+        paths = await _walk_tree(gh, repo, str(data["sha"]), "", prefix)
+    else:
+        paths = _file_paths(data.get("tree") or (), "")
+    return sorted(p for p in paths if _under(p, prefix))
+
+
+def _file_paths(entries: Any, parent: str) -> list[str]:
+    return [
+        parent + str(entry["path"])
+        for entry in entries
+        if entry.get("type") == "blob" and entry.get("mode") != _SYMLINK_MODE
+    ]
+
+
+def _under(path: str, prefix: str) -> bool:
+    return not prefix or path == prefix or path.startswith(prefix + "/")
+
+
+async def _walk_tree(gh: GitHubClient, repo: str, sha: str, parent: str, prefix: str) -> list[str]:
+    """The files of one tree and its subtrees (those that can hold ``prefix``), level by level,
+    sibling trees concurrently."""
+    tree_url = url("/repos/{owner}/{repo}/git/trees/{tree_sha}", repo, tree_sha=sha)
+    data = await gh.get_or_none(tree_url)
+    if not isinstance(data, dict) or data.get("truncated"):
+        # A tree named by its parent that GitHub will not give (or give whole) leaves the
+        # listing incomplete: missing files would read as deleted notes.
+        raise Unreadable(
+            f"tree {sha[:12]} ({parent or '/'}) not given whole", status=None, url=tree_url
+        )
+    entries = data.get("tree") or ()
+    files = _file_paths(entries, parent)
+    subtrees = [
+        (str(entry["sha"]), f"{parent}{entry['path']}/")
+        for entry in entries
+        if entry.get("type") == "tree"
+        and (
+            _under(f"{parent}{entry['path']}", prefix)
+            or prefix.startswith(f"{parent}{entry['path']}/")
+        )
+    ]
+    nested = await asyncio.gather(*(_walk_tree(gh, repo, s, p, prefix) for s, p in subtrees))
     for paths in nested:
         files.extend(paths)
-    return sorted(files)
+    return files
 
 
 def _compare_url(repo: str, base: str, head: str) -> str:

@@ -56,6 +56,12 @@ DEFAULT_CACHE_BYTES = 64 * 1024 * 1024
 #: How long answers that rarely change (assignable users, labels, installation ids) are trusted.
 DEFAULT_MEMO_TTL = 10 * 60.0
 DEFAULT_PER_PAGE = 100
+#: GitHub's media type and the REST API version the bot is written against. gidgethub's
+#: default (``application/vnd.github.v3+json``) names neither the version nor today's type:
+#: without the version header GitHub answers with whatever it now defaults to.
+ACCEPT = "application/vnd.github+json"
+API_VERSION = "2022-11-28"
+_LEGACY_ACCEPT = sansio.accept_format()
 
 
 class GitHubError(Exception):
@@ -213,7 +219,7 @@ class _Transport(gidgethub.aiohttp.GitHubAPI):
         while True:
             if self._pacer is not None:
                 self._add_wait(await self._pacer.wait_if_paused())
-            request_headers = dict(headers)
+            request_headers = github_headers(headers)
             # Always the credential of this client (fresh on every attempt, so a long wait
             # cannot leave an expired token in the retry), even if gidgethub set one itself.
             request_headers["authorization"] = await self._credentials.authorization()
@@ -320,10 +326,21 @@ class _Transport(gidgethub.aiohttp.GitHubAPI):
 
     async def get_page(self, url: str) -> tuple[Any, str | None]:
         """One GET (conditional) and the URL of the next page, if any."""
-        data, more, _status = await self._make_request(
-            "GET", url, None, b"", sansio.accept_format()
-        )
+        data, more, _status = await self._make_request("GET", url, None, b"", ACCEPT)
         return data, more
+
+
+def github_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """``headers`` (lower-case, as gidgethub makes them) with GitHub's media type and API version.
+
+    Set here, on every attempt, because gidgethub's own helpers (``post``, ``getstatus``, the
+    installation token) fill in its legacy default; a media type asked for on purpose is kept.
+    """
+    sent = dict(headers)
+    if sent.get("accept", _LEGACY_ACCEPT) == _LEGACY_ACCEPT:
+        sent["accept"] = ACCEPT
+    sent["x-github-api-version"] = API_VERSION
+    return sent
 
 
 def _with_params(url: str, params: Mapping[str, Any] | None) -> str:

@@ -19,9 +19,16 @@ def violation_report(violations: list[str]) -> str:
     )
 
 
-def running_fake(openapi_path: Path | None = SHARED_SPEC) -> Iterator[FakeGitHub]:
-    """Serve a fake for one test; fail the test at teardown if any violation was recorded."""
+def running_fake(
+    openapi_path: Path | None = SHARED_SPEC, *, strict_headers: bool = True
+) -> Iterator[FakeGitHub]:
+    """Serve a fake for one test; fail the test at teardown if any violation was recorded.
+
+    ``strict_headers``: a request without GitHub's media type and API version is a violation
+    (on by default: the bot is the client; tests of the fake itself send what they like).
+    """
     with FakeGitHub(openapi_path) as fake:
+        fake.strict_headers = strict_headers
         yield fake
     if fake.violations:
         pytest.fail(violation_report(fake.violations), pytrace=False)

@@ -47,8 +47,9 @@ def get_tree(ctx: Context) -> Reply:
                 walk(entry.sha, f"{prefix}{entry.path}/")
 
     walk(sha, "")
-    limit = ctx.fake.tree_entry_limit
-    truncated = recursive and len(listed) > limit
+    # The limit is the recursive listing's (a lowered one must not cut a single tree silently).
+    limit = ctx.fake.tree_entry_limit if recursive else MAX_TREE_ENTRIES
+    truncated = len(listed) > limit
     body = {
         "sha": sha,
         "url": f"{repo.api_url}/git/trees/{sha}",
