@@ -99,23 +99,35 @@ async def test_a_notes_file_github_does_not_give_fails_the_attempt_and_the_retry
     assert all(issue["state"] == "open" for issue in repo.issues.values())
 
 
+#: Prose after the items, enough to take a notes file over the contents API's 1 MB.
+FILLER = "".join(f"Discussion, point {n}: nothing to do.\n" for n in range(40_000))
+
+
+async def test_a_notes_file_over_1_mb_is_read_through_its_blob(
+    bot: BotProcess, fake: FakeGitHub
+) -> None:
+    repo, _ = await filed(bot, fake)
+    big = MEETING + "- TODO: write the release notes for 2.0\n\n" + FILLER
+    assert len(big.encode()) > 1_000_000
+    before, after = repo.push({NOTES: big})
+    start = len(fake.requests)
+    await deliver_and_wait(bot, "push", push_payload(fake, repo, before, after))
+    # The contents API sends the file without its content; its blob has it all.
+    blobs = [r for r in fake.requests[start:] if "/git/blobs/" in r.path]
+    assert blobs and all(r.status == 200 for r in blobs)
+    assert writes_to(fake, repo, start) == [f"POST /repos/{repo.full_name}/issues"]
+    assert len(repo.issues) == 4
+    assert all(issue["state"] == "open" for issue in repo.issues.values())
+
+
 async def test_a_notes_file_without_content_is_never_read_as_empty(
     bot: BotProcess, fake: FakeGitHub
 ) -> None:
     repo, _ = await filed(bot, fake)
-    before, after = repo.push({NOTES: MEETING + "\nMore discussion.\n"})
-    contents = rf"/repos/{repo.full_name}/contents/meetings/2024-05-06\.md$"
-    # What GitHub sends for a file over 1 MB: no content, encoding "none".
-    too_large = {
-        "type": "file",
-        "encoding": "none",
-        "size": 1_500_000,
-        "name": "2024-05-06.md",
-        "path": NOTES,
-        "content": "",
-        "sha": "ab" * 20,
-    }
-    fake.inject_fault("GET", contents, 200, times=5, body=too_large)
+    before, after = repo.push({NOTES: MEETING + "\n" + FILLER})
+    # The contents API sends no content (over 1 MB), and the blob is not given either.
+    fake.inject_fault("GET", rf"/repos/{repo.full_name}/git/blobs/", 404, times=5)
     start = len(fake.requests)
     await deliver_failing(bot, push_payload(fake, repo, before, after))
     assert writes_to(fake, repo, start) == []
+    assert all(issue["state"] == "open" for issue in repo.issues.values())
