@@ -17,8 +17,10 @@ from typing import Any
 import pytest
 from fake_github import PASS_THROUGH, FakeGitHub, FakeRepo, RecordedRequest
 
+from bot.commands.verbs import CommandEnv, TargetIssue, _unassign
 from bot.config import Config
 from bot.github import GitHubClient, GitHubError, GitHubFactory, RetryPolicy, api
+from bot.queue.memory import MemoryStore
 
 REPO = "acme/notes"
 FAST = RetryPolicy(backoff_scale=0.001)
@@ -722,3 +724,23 @@ async def test_ensure_label_tolerates_a_concurrent_creation(
     with pytest.raises(GitHubError) as caught:
         await api.ensure_label(gh, REPO, "other", "nope", "x")
     assert caught.value.status == 422
+
+
+async def test_unassigning_leaves_an_assignee_added_meanwhile(
+    fake_github: FakeGitHub, gh: GitHubClient
+) -> None:
+    repo = fake_github.repo(REPO)
+    for login in ("ann", "bob"):
+        repo.set_permission(login, "write")
+    number = repo.add_issue("Book the venue")
+    await api.add_assignees(gh, REPO, number, ["ann"])
+    seen = await api.get_issue(gh, REPO, number)
+    assert seen is not None
+    issue = TargetIssue.from_github(seen)
+    # Between the bot's read and its write, someone assigns bob.
+    await api.add_assignees(gh, REPO, number, ["bob"])
+    env = CommandEnv(REPO, fake_github.bot_login, "main", "https://github.com", MemoryStore())
+    assert await _unassign(gh, env, issue, ["ann"]) is None
+    now = await api.get_issue(gh, REPO, number)
+    assert now is not None and [a["login"] for a in now["assignees"]] == ["bob"]
+    assert issue.assignees == ["bob"]  # the bot follows GitHub's answer

@@ -186,10 +186,12 @@ async def _assign(
 async def _unassign(
     gh: GitHubClient, env: CommandEnv, issue: TargetIssue, logins: Sequence[str]
 ) -> str | None:
-    kept, removed, absent = split_unassign(issue.assignees, logins)
+    _kept, removed, absent = split_unassign(issue.assignees, logins)
     if removed:
-        # No operation removes assignees; setting the list does.
-        await _patch(gh, env, issue, {"assignees": kept})
+        # Only these are taken off: setting the whole list would undo an assignee someone
+        # added since the issue was read.
+        data = await api.remove_assignees(gh, env.repo, issue.number, removed)
+        _refresh(issue, data)
     if not absent:
         return None
     others = " (the others were unassigned)" if removed else ""

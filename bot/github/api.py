@@ -442,6 +442,16 @@ async def add_assignees(
     return dict(await gh.post(assignees_url, {"assignees": logins}))
 
 
+async def remove_assignees(
+    gh: GitHubClient, repo: str, number: int, logins: list[str]
+) -> dict[str, Any]:
+    """Take people off an issue (others are left as they are); returns the issue."""
+    assignees_url = url(
+        "/repos/{owner}/{repo}/issues/{issue_number}/assignees", repo, issue_number=number
+    )
+    return dict(await gh.delete(assignees_url, {"assignees": logins}))
+
+
 async def create_comment(gh: GitHubClient, repo: str, number: int, body: str) -> dict[str, Any]:
     """Comment on an issue or pull request; returns the comment."""
     comments_url = url(

@@ -472,12 +472,19 @@ class GitHubClient:
         except gidgethub.HTTPException as exc:
             _raise_github_error(exc, "PATCH", url)
 
-    async def delete(self, url: str) -> None:
-        """DELETE."""
+    async def delete(self, url: str, data: Any = None) -> Any:
+        """DELETE (with a JSON body when ``data`` is given); returns GitHub's JSON answer, if any.
+
+        Through ``_make_request``: gidgethub's ``delete`` drops the answer, and some DELETEs
+        (``issues/remove-assignees``) answer with the resource as it now is.
+        """
         try:
-            await self._transport.delete(url, None)
+            answer, _more, _status = await self._transport._make_request(
+                "DELETE", url, None, b"" if data is None else data, ACCEPT
+            )
         except gidgethub.HTTPException as exc:
             _raise_github_error(exc, "DELETE", url)
+        return answer
 
 
 class GitHubFactory:
