@@ -443,6 +443,23 @@ async def test_preview_on_a_pull_request_opened_as_the_event_says(
     assert repo.comments[pull][0]["body"] == preview["body"]
 
 
+async def test_preview_on_a_pull_request_against_another_branch_says_so(
+    bot: BotProcess, fake: FakeGitHub
+) -> None:
+    repo, _ = await filed_repo(bot, fake)
+    pull = repo.open_pull(head_files={M2: NOTES.replace(CI, "paint the shed")}, author="rex")
+    await deliver(bot, "pull_request", pull_request_payload(repo, pull, "opened"))
+    (preview,) = repo.comments[pull]
+    with fake.lock:
+        repo.git.branches["release"] = repo.git.branches[repo.default_branch]
+        repo.pulls[pull].base_branch = "release"
+    asked = await command(bot, repo, pull, "/todo preview", author="rex")
+    assert reactions(repo, asked) == ["confused"]
+    assert "`release`" in replies_after(repo, pull, asked)[0]
+    assert repo.comments[pull][0]["id"] == preview["id"]
+    assert "“paint the shed”" not in repo.comments[pull][0]["body"]  # it says why instead
+
+
 async def test_preview_on_a_closed_pull_request_is_refused(
     bot: BotProcess, fake: FakeGitHub
 ) -> None:

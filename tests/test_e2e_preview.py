@@ -190,6 +190,64 @@ async def test_other_base_branches_and_title_edits_are_left_alone(
     assert repo.comments[number] == []
 
 
+def retarget(repo: FakeRepo, number: int, branch: str) -> None:
+    """Point a pull request at ``branch`` (made at the default branch's head), as GitHub's
+    "Edit" does; the payloads built afterwards say so too."""
+    with repo.fake.lock:
+        repo.git.branches.setdefault(branch, repo.git.branches[repo.default_branch])
+        repo.pulls[number].base_branch = branch
+
+
+def pull_reads(fake: FakeGitHub, start: int, repo: FakeRepo, number: int) -> list[int]:
+    path = f"/repos/{repo.full_name}/pulls/{number}"
+    return [r.status or 0 for r in fake.requests[start:] if r.method == "GET" and r.path == path]
+
+
+async def test_a_pull_request_retargeted_away_says_its_preview_no_longer_applies(
+    bot: BotProcess, fake: FakeGitHub
+) -> None:
+    repo = new_repo(fake)
+    number = repo.open_pull(head_files={M1: FIRST}, author="alice")
+    await deliver(bot, "pull_request", pull_request_payload(repo, number, "opened"))
+    (comment,) = repo.comments[number]
+    assert "**Open 2 issues**" in comment["body"]
+    retarget(repo, number, "release")
+    moved = pull_request_payload(
+        repo, number, "edited", changes={"base": {"ref": {"from": repo.default_branch}}}
+    )
+    start = len(fake.requests)
+    await deliver(bot, "pull_request", moved)
+    assert writes_since(fake, start, repo) == [("PATCH", f"issues/comments/{comment['id']}")]
+    (edited,) = repo.comments[number]
+    assert TAG in edited["body"] and "`release`" in edited["body"]
+    assert "Open 2 issues" not in edited["body"]
+    assert bot_issues(repo) == {}
+    # Retargeted back: previewed again, in the same comment.
+    retarget(repo, number, repo.default_branch)
+    back = pull_request_payload(repo, number, "edited", changes={"base": {"ref": {"from": "x"}}})
+    await deliver(bot, "pull_request", back)
+    (again,) = repo.comments[number]
+    assert again["id"] == comment["id"] and again["body"] == comment["body"]
+
+
+async def test_the_preview_follows_the_pull_request_as_github_shows_it_now(
+    bot: BotProcess, fake: FakeGitHub
+) -> None:
+    repo = new_repo(fake)
+    number = repo.open_pull(head_files={M1: FIRST}, author="alice")
+    # A delivery from before the pull request was retargeted, handled after it.
+    stale = pull_request_payload(repo, number, "opened")
+    retarget(repo, number, "release")
+    start = len(fake.requests)
+    await deliver(bot, "pull_request", stale)
+    assert repo.comments[number] == []
+    assert pull_reads(fake, start, repo, number) == [200]
+    # Read conditionally: the same pull request again costs a 304.
+    start = len(fake.requests)
+    await deliver(bot, "pull_request", stale)
+    assert pull_reads(fake, start, repo, number) == [304]
+
+
 async def test_existing_issues_the_merge_would_change_are_listed(
     bot: BotProcess, fake: FakeGitHub
 ) -> None:

@@ -421,12 +421,17 @@ async def _preview(call: VerbCall) -> str | None:
             call.gh,
             env.repo,
             pull.number,
-            head=pull.notes.head,
-            base=env.default_branch,
             bot_login=env.bot_login,
             server_url=env.server_url,
             pull=pull.notes,
         )
+        notes = pull.notes
+        if not notes.against_default_branch:
+            return (
+                f"this pull request targets {code_span(notes.base_ref or '?')}, not the default "
+                f"branch {code_span(notes.default_branch or env.default_branch)}: only pull "
+                "requests to the default branch are previewed"
+            )
     return None
 
 

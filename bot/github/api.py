@@ -338,6 +338,15 @@ async def list_comments(gh: GitHubClient, repo: str, number: int) -> list[dict[s
     ]
 
 
+async def get_pull(gh: GitHubClient, repo: str, number: int) -> dict[str, Any] | None:
+    """A pull request as GitHub shows it now (its real base and head); None when there is
+    none. Conditional: the same URL every time, so an unchanged pull request costs a 304."""
+    data = await gh.get_or_none(
+        url("/repos/{owner}/{repo}/pulls/{pull_number}", repo, pull_number=number)
+    )
+    return None if data is None else dict(data)
+
+
 async def pull_files(gh: GitHubClient, repo: str, number: int) -> list[dict[str, Any]]:
     """All files a pull request changes (GitHub lists up to 3000)."""
     return [

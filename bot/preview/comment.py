@@ -197,6 +197,17 @@ def render_unchanged() -> str:
     return _finish(sections, PreviewState())
 
 
+def render_other_base(base_ref: str, default_branch: str) -> str:
+    """The preview once the pull request targets a branch other than the default branch."""
+    sections = [
+        HEADING,
+        f"This pull request now targets {code_span(base_ref)}, not the default branch "
+        f"{code_span(default_branch)}: merging it files, updates and closes nothing. Retarget "
+        "it to the default branch to see its preview again.",
+    ]
+    return _finish(sections, PreviewState())
+
+
 def render_settings_problems(problems: Sequence[str]) -> str:
     """The preview when the pull request's settings file has problems."""
     listed = "\n".join(f"- {block_text(p)}" for p in problems)

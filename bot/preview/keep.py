@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from bot.engine.read import issue_states, load_repo_settings, notes_changes, plan_push
 from bot.github import GitHubClient, GitHubError, api
@@ -29,6 +28,7 @@ from bot.preview.comment import (
     filed_issues,
     find_preview_comment,
     render_merged,
+    render_other_base,
     render_preview,
     render_settings_problems,
     render_unchanged,
@@ -62,7 +62,7 @@ class PreviewOutcome(Enum):
 class PullNotes:
     """What a pull request changes, as far as the bot cares."""
 
-    #: The sha of the pull request's head (from its files when no event said it).
+    #: The sha of the pull request's head, as GitHub shows it now.
     head: str | None
     filenames: tuple[str, ...]
     #: Whether a notes file changes (by the settings at the head, or the defaults when the
@@ -71,33 +71,38 @@ class PullNotes:
     touches_settings: bool
     settings: Settings
     settings_error: SettingsError | None = None
+    #: The branch the pull request targets and that branch's commit, as GitHub shows them.
+    base_ref: str | None = None
+    base_sha: str | None = None
+    default_branch: str | None = None
+    is_open: bool = True
 
     @property
     def matters(self) -> bool:
         """Whether the pull request is one the bot previews (a notes pull request)."""
         return self.touches_notes or (self.settings_error is not None and self.touches_settings)
 
+    @property
+    def against_default_branch(self) -> bool:
+        """Whether merging it lands on the default branch (the only branch the bot files from)."""
+        return bool(self.base_ref) and self.base_ref == self.default_branch
 
-def head_from_files(files: Iterable[Mapping[str, Any]]) -> str | None:
-    """The head sha of a pull request, from its files' ``contents_url`` (``?ref=<sha>``).
 
-    No operation the bot may use reads a pull request itself, but GitHub points each changed
-    file's contents at the head commit.
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+async def read_pull(gh: GitHubClient, repo: str, number: int, head: str | None = None) -> PullNotes:
+    """A pull request's base and head (``pulls/get``), the files it changes and its settings
+    at the head.
+
+    ``head``: what a delivery said, used only if GitHub does not show the pull request; a
+    delivery may be older than a push or a retarget since, so GitHub's answer wins.
     """
-    for entry in files:
-        url = entry.get("contents_url")
-        if not isinstance(url, str):
-            continue
-        refs = parse_qs(urlsplit(url).query).get("ref")
-        if refs and re.fullmatch(r"[0-9a-f]{40}", refs[0]):
-            return refs[0]
-    return None
-
-
-async def read_pull(gh: GitHubClient, repo: str, number: int, head: str | None) -> PullNotes:
-    """The files a pull request changes and its settings at the head."""
+    pull = await api.get_pull(gh, repo, number) or {}
+    base = pull.get("base") or {}
+    head = _text((pull.get("head") or {}).get("sha")) or head
     files = await api.pull_files(gh, repo, number)
-    head = head or head_from_files(files)
     filenames = tuple(str(f.get("filename", "")) for f in files)
     touches_settings = SETTINGS_PATH in filenames or any(
         f.get("previous_filename") == SETTINGS_PATH for f in files
@@ -110,7 +115,18 @@ async def read_pull(gh: GitHubClient, repo: str, number: int, head: str | None) 
         except SettingsError as exc:
             error = exc
     touches_notes = not notes_changes(files, settings).is_empty
-    return PullNotes(head, filenames, touches_notes, touches_settings, settings, error)
+    return PullNotes(
+        head,
+        filenames,
+        touches_notes,
+        touches_settings,
+        settings,
+        error,
+        base_ref=_text(base.get("ref")),
+        base_sha=_text(base.get("sha")),
+        default_branch=_text((base.get("repo") or {}).get("default_branch")),
+        is_open=pull.get("state", "open") == "open",
+    )
 
 
 async def preview_body(
@@ -184,20 +200,26 @@ async def refresh_preview(
     repo: str,
     number: int,
     *,
-    head: str | None,
-    base: str,
     bot_login: str,
     server_url: str,
     pull: PullNotes | None = None,
 ) -> PreviewOutcome:
-    """Recompute a pull request's preview and bring its comment up to date.
+    """Recompute a pull request's preview against its real base and head, and bring its
+    comment up to date. ``pull``: already read.
 
-    ``head`` ``None``: take it from the pull request's files. ``pull``: already read.
+    A pull request that no longer targets the default branch gets no preview; one it had
+    is edited to say why (the plan it showed would not happen on merging).
     """
     if pull is None:
-        pull = await read_pull(gh, repo, number, head)
+        pull = await read_pull(gh, repo, number)
     comments = await api.list_comments(gh, repo, number)
     existing = find_preview_comment(comments, bot_login)
+    if not pull.against_default_branch:
+        if existing is None:
+            return PreviewOutcome.NONE
+        elsewhere = render_other_base(pull.base_ref or "?", pull.default_branch or "?")
+        return await upsert_preview(gh, repo, number, elsewhere, existing)
+    base = pull.base_sha or pull.base_ref or ""
     body = await preview_body(gh, repo, pull, base=base, bot_login=bot_login, server_url=server_url)
     return await upsert_preview(gh, repo, number, body, existing)
 

@@ -15,7 +15,7 @@ from gidgethub.routing import Router
 from gidgethub.sansio import Event
 
 from bot.context import BotContext
-from bot.preview.keep import record_merge, refresh_preview
+from bot.preview.keep import read_pull, record_merge, refresh_preview
 from bot.push.router import server_url
 from bot.web.dispatch import acts_when
 
@@ -36,8 +36,10 @@ def _open_against_default_branch(data: Mapping[str, Any]) -> bool:
 
 
 def _retargeted(data: Mapping[str, Any]) -> bool:
-    # A new title or description cannot change the preview; a new base can.
-    return "base" in (data.get("changes") or {}) and _open_against_default_branch(data)
+    # A new title or description cannot change the preview; a new base can, whichever it is:
+    # retargeted away from the default branch, the preview says it no longer applies.
+    pull = data.get("pull_request") or {}
+    return "base" in (data.get("changes") or {}) and pull.get("state") == "open"
 
 
 def _merged_into_default_branch(data: Mapping[str, Any]) -> bool:
@@ -46,25 +48,24 @@ def _merged_into_default_branch(data: Mapping[str, Any]) -> bool:
 
 async def _preview(event: Event, gh: GitHubClient, ctx: BotContext) -> None:
     data = event.data
-    pull = data.get("pull_request") or {}
     repository = data.get("repository") or {}
     repo = str(repository.get("full_name", ""))
-    number = int(pull.get("number") or data.get("number") or 0)
-    if not repo or not number or pull.get("state") != "open":
+    number = int((data.get("pull_request") or {}).get("number") or data.get("number") or 0)
+    if not repo or not number:
         return
-    if not _against_default_branch(data):
-        ctx.log.debug("%s#%d: not against the default branch, no preview", repo, number)
+    # The delivery may be older than a push, a retarget or a merge since: GitHub's pull
+    # request, not the payload, says what the preview is measured against.
+    pull = await read_pull(gh, repo, number)
+    if not pull.is_open:
+        ctx.log.debug("%s#%d: no longer open, no preview", repo, number)
         return
-    head = str((pull.get("head") or {}).get("sha") or "") or None
-    base = str((pull.get("base") or {}).get("sha") or repository.get("default_branch") or "")
     outcome = await refresh_preview(
         gh,
         repo,
         number,
-        head=head,
-        base=base,
         bot_login=ctx.config.bot_login,
         server_url=server_url(repository),
+        pull=pull,
     )
     ctx.log.info("%s#%d %s: preview %s", repo, number, data.get("action"), outcome.value)
 
