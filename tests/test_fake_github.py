@@ -1394,6 +1394,48 @@ def test_every_operation_the_fake_serves_exists_in_ghes_3_19() -> None:
     ]
 
 
+_API_SOURCE = Path(__file__).resolve().parents[1] / "bot" / "github" / "api.py"
+_CALLS = {
+    "get": "GET",
+    "get_or_none": "GET",
+    "exists": "GET",
+    "pages": "GET",
+    "getiter": "GET",
+    "post": "POST",
+    "patch": "PATCH",
+    "delete": "DELETE",
+}
+
+
+def api_operations() -> set[tuple[str, str]]:
+    """``(method, template)`` of every request a helper in ``bot/github/api.py`` can send: each
+    helper's templates paired with the methods it calls the client with."""
+    import re
+
+    found: set[tuple[str, str]] = set()
+    for helper in re.split(r"\n(?=(?:async )?def )", _API_SOURCE.read_text(encoding="utf-8")):
+        templates = re.findall(r'url\(\s*"(/[^"]+)"', helper)
+        methods = {_CALLS[m] for m in re.findall(r"\b\w*gh\.(\w+)\(", helper) if m in _CALLS}
+        found.update(
+            (method, template.replace("{+", "{")) for template in templates for method in methods
+        )
+    return found
+
+
+@needs_ghes
+def test_every_operation_the_bot_can_call_exists_in_ghes_3_19() -> None:
+    operations = api_operations()
+    # The helpers that speak GitHub's git database, pull requests and assignees are seen.
+    for expected in [
+        ("GET", "/repos/{owner}/{repo}/git/trees/{tree_sha}"),
+        ("GET", "/repos/{owner}/{repo}/git/blobs/{file_sha}"),
+        ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}"),
+        ("DELETE", "/repos/{owner}/{repo}/issues/{issue_number}/assignees"),
+    ]:
+        assert expected in operations
+    assert coverage.missing_from(operations) == []
+
+
 @needs_ghes
 @pytest.mark.session_last
 def test_every_operation_the_bot_called_in_this_session_exists_in_ghes_3_19() -> None:
