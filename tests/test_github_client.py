@@ -20,6 +20,7 @@ from fake_github import PASS_THROUGH, FakeGitHub, FakeRepo, RecordedRequest
 from bot.commands.verbs import CommandEnv, TargetIssue, _unassign
 from bot.config import Config
 from bot.github import GitHubClient, GitHubError, GitHubFactory, RetryPolicy, api
+from bot.github.client import github_headers
 from bot.queue.memory import MemoryStore
 
 REPO = "acme/notes"
@@ -744,3 +745,16 @@ async def test_unassigning_leaves_an_assignee_added_meanwhile(
     now = await api.get_issue(gh, REPO, number)
     assert now is not None and [a["login"] for a in now["assignees"]] == ["bob"]
     assert issue.assignees == ["bob"]  # the bot follows GitHub's answer
+
+
+def test_every_request_names_githubs_media_type_and_api_version() -> None:
+    legacy = {"accept": "application/vnd.github.v3+json", "user-agent": "x"}
+    assert github_headers(legacy) == {
+        "accept": "application/vnd.github+json",
+        "user-agent": "x",
+        "x-github-api-version": "2022-11-28",
+    }
+    # A media type asked for on purpose is kept.
+    raw = github_headers({"accept": "application/vnd.github.raw+json"})
+    assert raw["accept"] == "application/vnd.github.raw+json"
+    assert github_headers({})["accept"] == "application/vnd.github+json"

@@ -99,6 +99,7 @@ def parsed_lines(text: str) -> list[dict[str, Any]]:
 @pytest.mark.skipif(sys.platform == "win32", reason="the Procfile's shell")
 async def test_the_real_server_writes_one_json_object_per_line(tmp_path: Path) -> None:
     with FakeGitHub() as fake:
+        fake.strict_headers = True  # the bot is the client
         repo = fake.add_repo("acme/notes", installation_id=3)
         before, after = repo.push({"meetings/2024-05-02.md": NOTES})
         async with app_bot(fake, tmp_path, {"LOG_FORMAT": "json"}) as bot:

@@ -240,6 +240,7 @@ def pushes() -> list[dict[str, Any]]:
 @pytest.fixture(scope="module")
 def fake(pushes: list[dict[str, Any]]) -> Iterator[FakeGitHub]:
     with FakeGitHub() as server:
+        server.strict_headers = True  # the bot is the client
         yield server
     assert not server.violations, violation_report(server.violations)
 

@@ -208,6 +208,7 @@ class Failures(logging.Handler):
 @pytest.fixture(scope="module")
 def served() -> Iterator[tuple[ServedApp, Failures]]:
     with FakeGitHub() as fake:
+        fake.strict_headers = True  # the bot is the client
         notes = "# Sync 2024-05-01\n\n- **TODO**: write it\n"
         # The corpus's repository, installed as installation 1 (as several examples say).
         fake.add_repo(
