@@ -248,6 +248,22 @@ async def test_the_preview_follows_the_pull_request_as_github_shows_it_now(
     assert pull_reads(fake, start, repo, number) == [304]
 
 
+async def test_a_delivery_from_before_the_merge_leaves_the_merged_preview_alone(
+    bot: BotProcess, fake: FakeGitHub
+) -> None:
+    repo = new_repo(fake)
+    number = repo.open_pull(head_files={M1: FIRST}, author="alice")
+    await deliver(bot, "pull_request", pull_request_payload(repo, number, "opened"))
+    stale = pull_request_payload(repo, number, "synchronize")
+    repo.merge_pull(number)
+    await deliver(bot, "pull_request", pull_request_payload(repo, number, "closed"))
+    (merged,) = repo.comments[number]
+    start = len(fake.requests)
+    await deliver(bot, "pull_request", stale)
+    assert writes_since(fake, start, repo) == []
+    assert repo.comments[number][0]["body"] == merged["body"]
+
+
 async def test_existing_issues_the_merge_would_change_are_listed(
     bot: BotProcess, fake: FakeGitHub
 ) -> None:

@@ -1,9 +1,11 @@
 """Notes pull requests against the default branch: one preview comment, kept up to date.
 
 Opened, reopened, pushed to (``synchronize``) or retargeted (``edited`` with a new base): the
-bot plans against the pull request's head as a push would, files nothing, and posts or edits
-its one preview comment. Merged (``closed`` with ``merged``): the comment is edited to link
-the issues filed (see :mod:`bot.preview.keep` for the order of the merge and its push).
+bot reads the pull request as GitHub shows it now (``pulls/get``: its base and head), plans
+against its head as a push would, files nothing, and posts or edits its one preview comment.
+Retargeted away from the default branch, the comment says it no longer applies. Merged
+(``closed`` with ``merged``): the comment is edited to link the issues filed (see
+:mod:`bot.preview.keep` for the order of the merge and its push).
 """
 
 from __future__ import annotations
