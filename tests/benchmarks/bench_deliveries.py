@@ -223,6 +223,17 @@ class Deployment:
                 raise SystemExit(f"not idle after {timeout} s: {counters}")
             await asyncio.sleep(0.1)
 
+    def errors(self) -> list[str]:
+        """The first traceback or ERROR record in each process's log (to show, not to hide)."""
+        found = []
+        for log in sorted(self.logs.glob("*.log")):
+            lines = log.read_text(errors="replace").splitlines()
+            for n, line in enumerate(lines):
+                if "Traceback" in line or " ERROR " in line:
+                    found.append(f"{log.name}: " + "\n  ".join(lines[n : n + 25]))
+                    break
+        return found
+
     async def stop(self) -> list[int | None]:
         """SIGTERM every process (as a platform does), wait; their exit statuses."""
         for proc in [self.web, *self.workers]:
@@ -616,7 +627,7 @@ async def latency_and_rss(
             bodies.write_text(json.dumps(light_bodies(fake, light_repo, 50)))
             workers = args.workers if queue == "redis" else 0
             extra = {"GITHUB_MUTATION_INTERVAL": "0", "GITHUB_RETRY_BACKOFF_SCALE": "0.01"}
-            deployment = await deploy(fake, queue, workers, Path(tmp) / "logs", extra)
+            deployment = await deploy(fake, queue, workers, logs_dir(args, tmp, queue), extra)
             try:
                 await asyncio.sleep(3.0)  # the workers done importing
                 start_rss = {role: memory_kb(pid) for role, pid in deployment.pids().items()}
@@ -639,7 +650,8 @@ async def latency_and_rss(
                 handled_light = counters["processed"] - heavy_processed
                 results.notes.append(
                     f"{queue}: rss phase: {rss_figures['sent']} installation deliveries "
-                    f"({accepted} accepted) at {args.rss_rate:.0f}/s; the workers ran "
+                    f"({accepted} accepted; answers {rss_figures['statuses']}) at "
+                    f"{args.rss_rate:.0f}/s; the workers ran "
                     f"{handled_light} of them; all done in {took:.1f} s; "
                     f"failed {counters['failed']}, dead {counters['dead']}"
                 )
@@ -664,9 +676,15 @@ async def latency_and_rss(
                     )
             finally:
                 statuses = await deployment.stop()
+            results.notes += deployment.errors()
             if fake.violations:
                 results.notes.append(f"{queue}: fake GitHub violations: {fake.violations[:3]}")
             results.notes.append(f"{queue}: exit statuses {statuses}")
+
+
+def logs_dir(args: argparse.Namespace, tmp: str, name: str) -> Path:
+    """Where a deployment's logs go: ``--logs`` (kept) or the run's temporary folder."""
+    return (args.logs or Path(tmp)) / name
 
 
 def notes_text(repo: int, push: int, items: int) -> str:
@@ -705,7 +723,9 @@ async def throughput(args: argparse.Namespace, results: Results) -> None:
                 "GITHUB_MUTATION_INTERVAL": str(args.mutation_interval),
                 "WORKER_CONCURRENCY": str(args.concurrency),
             }
-            deployment = await deploy(fake, "redis", workers, Path(tmp) / "logs", extra)
+            deployment = await deploy(
+                fake, "redis", workers, logs_dir(args, tmp, f"throughput-{workers}"), extra
+            )
             try:
                 fake.inject_fault("*", "", PASS_THROUGH, times=10**9, delay=args.delay)
                 pids = deployment.pids()
@@ -746,6 +766,7 @@ async def throughput(args: argparse.Namespace, results: Results) -> None:
             finally:
                 statuses = await deployment.stop()
             results.notes.append(f"throughput, {workers} worker(s): exit statuses {statuses}")
+            results.notes += deployment.errors()
             if fake.violations:
                 results.notes.append(f"fake GitHub violations: {fake.violations[:3]}")
 
@@ -776,6 +797,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--delay", type=float, default=0.05, help="the fake's answer delay, s")
     parser.add_argument("--mutation-interval", type=float, default=1.0)
     parser.add_argument("--concurrency", type=int, default=4, help="WORKER_CONCURRENCY")
+    parser.add_argument("--logs", type=Path, help="keep the processes' logs in this folder")
     # The sender's own options.
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--bodies", type=Path, help=argparse.SUPPRESS)
