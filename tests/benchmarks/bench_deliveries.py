@@ -579,7 +579,7 @@ async def latency_phase(
     feeder = asyncio.create_task(feed_heavy(deployment, repos, fake, stop)) if repos else None
     if feeder is not None:
         await asyncio.sleep(2.0)  # the first heavy pushes under way before measuring
-    pids = deployment.pids()
+    pids = {**deployment.pids(), "bench (fake GitHub)": os.getpid()}
     cpu0 = {role: cpu_seconds(pid) for role, pid in pids.items()}
     t0 = time.perf_counter()
     figures = await offer_light(
@@ -630,6 +630,8 @@ async def latency_and_rss(
             deployment = await deploy(fake, queue, workers, logs_dir(args, tmp, queue), extra)
             try:
                 await asyncio.sleep(3.0)  # the workers done importing
+                for pid in deployment.worker_pids():
+                    os.setpriority(os.PRIO_PROCESS, pid, args.nice)
                 start_rss = {role: memory_kb(pid) for role, pid in deployment.pids().items()}
                 if measure_latency:
                     await latency_phase(args, results, deployment, fake, repos, bodies)
@@ -797,6 +799,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--delay", type=float, default=0.05, help="the fake's answer delay, s")
     parser.add_argument("--mutation-interval", type=float, default=1.0)
     parser.add_argument("--concurrency", type=int, default=4, help="WORKER_CONCURRENCY")
+    parser.add_argument(
+        "--nice", type=int, default=0, help="latency/rss: the workers' niceness (the web's is 0)"
+    )
     parser.add_argument("--logs", type=Path, help="keep the processes' logs in this folder")
     # The sender's own options.
     parser.add_argument("--url", help=argparse.SUPPRESS)
