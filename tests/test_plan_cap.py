@@ -1,13 +1,12 @@
-"""The per-push cap on new issues: past it, nothing is filed and a commit comment says why."""
+"""The per-push cap on new issues: the first are filed, the rest held and owed to later pushes."""
 
 from __future__ import annotations
 
 from test_plan_support import FakeRepo, Notes, item, notes
 from test_plan_support import mode as mode  # the fixture, for every test here
 
-from bot.markdown.issue_body import comment_tags
 from bot.notes.model import ActionItem
-from bot.planner.actions import CommentOnIssue, CommitComment, CreateIssue, UpdateIssue
+from bot.planner.actions import CreateIssue
 from bot.settings import Settings
 
 M1 = "meetings/2024-01-10.md"
@@ -23,25 +22,22 @@ def test_up_to_the_cap_every_new_item_is_filed(mode: str) -> None:
     assert len(plan.creates) == 20 and not plan.cap_hit
 
 
-def test_past_the_cap_nothing_is_filed_and_the_commit_says_why(mode: str) -> None:
+def test_past_the_cap_the_first_are_filed_and_the_rest_held_in_notes_order(mode: str) -> None:
     scenario = Notes(mode)
-    plan = scenario.step(notes(M1, *_items(21)))
-    assert plan.creates == () and plan.cap_hit and len(plan.held_back) == 21
-    [comment] = plan.actions
-    assert isinstance(comment, CommitComment) and comment.commit == "commit1"
-    for needed in ("21 new action items", "20", "max_new_issues_per_push", "python -m bot sync"):
-        assert needed in comment.body
-    assert "acme/widgets" in comment.body
-    assert comment.dedupe_tag in comment_tags(comment.body)
-    assert scenario.repo.issues == {}
+    plan = scenario.step(notes(M1, *_items(25)))
+    assert [c.title for c in plan.creates] == [f"Task number {n}" for n in range(20)]
+    assert plan.cap_hit and [c.title for c in plan.held_back] == [
+        f"Task number {n}" for n in range(20, 25)
+    ]
+    assert [h.item.line for h in plan.held_back] == [21, 22, 23, 24, 25]
+    assert len(scenario.repo.issues) == 20
 
 
 def test_the_cap_comes_from_the_settings(mode: str) -> None:
     scenario = Notes(mode, FakeRepo(settings=Settings(max_new_issues_per_push=2)))
     plan = scenario.step(notes(M1, *_items(3)))
-    [comment] = plan.actions
-    assert plan.cap_hit and plan.cap == 2
-    assert isinstance(comment, CommitComment) and "2 new issues" in comment.body
+    assert plan.cap_hit and plan.cap == 2 and len(plan.creates) == 2
+    assert [c.title for c in plan.held_back] == ["Task number 2"]
 
 
 def test_no_cap_files_everything(mode: str) -> None:
@@ -53,22 +49,31 @@ def test_the_cap_holds_back_only_new_issues(mode: str) -> None:
     scenario = Notes(mode)
     scenario.step(notes(M1, item("Fix CI")))
     plan = scenario.step(notes(M1, item("Fix CI", done=True)), notes(M2, *_items(25)))
-    kinds = [type(a) for a in plan.actions]
-    assert kinds == [CommentOnIssue, UpdateIssue, CommitComment]
-    assert plan.closes and not plan.creates
+    assert plan.closes and len(plan.creates) == 20 and len(plan.held_back) == 5
 
 
-def test_items_held_back_by_a_push_are_filed_by_sync_not_by_later_pushes() -> None:
+def test_held_items_are_owed_to_the_next_push_not_back_filed_without_it() -> None:
     scenario = Notes("push")
-    big = notes(M1, *_items(21))
-    scenario.step(big)
+    big = notes(M1, *_items(25))
+    first = scenario.step(big)
+    held = frozenset(c.key for c in first.held_back)
     later = scenario.step(big, notes(M2, item("Small follow-up")))
-    assert [c.title for c in later.creates] == ["Small follow-up"]
+    assert [c.title for c in later.creates] == ["Small follow-up"]  # nobody said they are owed
+    # The shell reads the files of owed items unchanged, on both sides.
+    unchanged = {M1: big}
+    owed = scenario.repo.push(before=unchanged, after=unchanged, owed=held, commit="c3")
+    assert sorted(c.title for c in owed.creates) == [f"Task number {n}" for n in range(20, 25)]
+    assert not owed.held_back
     sync = scenario.repo.push(after={M1: big}, full_sync=True, cap=None)
-    assert len([a for a in sync.actions if isinstance(a, CreateIssue)]) == 21
+    assert not [a for a in sync.actions if isinstance(a, CreateIssue)]
 
 
-def test_the_commit_comment_notifies_nobody() -> None:
-    plan = Notes("push").step(notes(M1, *_items(21, prefix="Ask @alice about")))
-    [comment] = plan.actions
-    assert "@alice" not in comment.body.replace("@&#8203;alice", "")
+def test_owed_items_are_capped_again() -> None:
+    scenario = Notes("push", FakeRepo(settings=Settings(max_new_issues_per_push=2)))
+    big = notes(M1, *_items(5))
+    first = scenario.step(big)
+    assert len(first.creates) == 2
+    owed = frozenset(c.key for c in first.held_back)
+    second = scenario.repo.push(before={M1: big}, after={M1: big}, owed=owed, commit="c2")
+    assert [c.title for c in second.creates] == ["Task number 2", "Task number 3"]
+    assert [c.title for c in second.held_back] == ["Task number 4"]

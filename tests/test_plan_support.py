@@ -126,6 +126,7 @@ class FakeRepo:
         commit: str = "c0ffee",
         cap: Any = FROM_SETTINGS,
         destructive_limit: Any = FROM_SETTINGS,
+        owed: frozenset[str] = frozenset(),
     ) -> Plan:
         """Plan against the current issues."""
         logins = logins_to_check(after)
@@ -141,6 +142,7 @@ class FakeRepo:
             full_sync=full_sync,
             cap=cap,
             destructive_limit=destructive_limit,
+            owed=owed,
         )
 
     def push(self, **kwargs: Any) -> Plan:

@@ -179,12 +179,16 @@ async def plan_push(
     settings: Settings | None = None,
     server_url: str = "https://github.com",
     files: list[dict[str, Any]] | None = None,
+    owed: tuple[tuple[str, str], ...] = (),
 ) -> PlanResult | None:
     """Plan what the commits ``base..head`` mean for the bot's issues.
 
     Returns None when no notes file changed (nothing read beyond the compare). Falls back
     to a full plan at ``head`` when ``base`` is zero or unknown to GitHub (a force push, a
     new branch). ``files``: the changes ``base..head``, when the caller has them already.
+    ``owed``: items (key, path) held back by an earlier push's cap: their files are read at
+    ``head`` as unchanged notes and the items filed as if new, so a push that changes no notes
+    still files them.
     """
     if settings is None:
         settings = await load_repo_settings(gh, repo, head)
@@ -192,16 +196,34 @@ async def plan_push(
         files = await api.changed_files(gh, repo, base, head)
     if files is None:
         return await plan_full(
-            gh, repo, head, bot_login=bot_login, settings=settings, server_url=server_url
+            gh,
+            repo,
+            head,
+            bot_login=bot_login,
+            settings=settings,
+            server_url=server_url,
+            owed=owed,
         )
     changes = notes_changes(files, settings)
-    if changes.is_empty:
+    touched = {*changes.before_paths, *changes.after_paths, *changes.renames}
+    unchanged = sorted(
+        {path for _, path in owed if path not in touched and is_notes_path(path, settings)}
+    )
+    if changes.is_empty and not unchanged:
         return None
     before, warnings_before = await read_notes_files(gh, repo, changes.before_paths, base, settings)
     # Their warnings are not about notes, so they are not reported.
     departed, _ = await read_notes_files(gh, repo, changes.departed_paths, base, settings)
     before.update(departed)
     after, warnings_after = await read_notes_files(gh, repo, changes.after_paths, head, settings)
+    # The files of held items, unchanged by this push: the same on both sides, so only
+    # what ``owed`` names is filed from them.
+    held_files, warnings_held = await read_notes_files(
+        gh, repo, unchanged, head, settings, missing_ok=True
+    )
+    before.update(held_files)
+    after.update(held_files)
+    warnings_after += warnings_held
     issues = await issue_states(gh, repo, bot_login)
     assignable = await assignability(gh, repo, logins_to_check(after))
     plan = plan_changes(
@@ -214,11 +236,12 @@ async def plan_push(
         repo=repo,
         commit=head,
         server_url=server_url,
+        owed=frozenset(key for key, _ in owed),
     )
     return PlanResult(
         plan,
         settings,
-        len(before) + len(after),
+        len(before) + len(after) - len(held_files),
         tuple(warnings_before + warnings_after),
         tuple(issues),
     )
@@ -233,6 +256,7 @@ async def plan_full(
     settings: Settings | None = None,
     server_url: str = "https://github.com",
     capped: bool = True,
+    owed: tuple[tuple[str, str], ...] = (),
 ) -> PlanResult:
     """Plan against every notes file at ``head`` (``sync``, and pushes with no usable base).
 
@@ -251,6 +275,7 @@ async def plan_full(
         settings=settings,
         server_url=server_url,
         cap=settings.max_new_issues_per_push if capped else None,
+        owed=owed,
     )
 
 
@@ -265,6 +290,7 @@ async def plan_files(
     server_url: str,
     cap: int | None,
     missing_ok: bool = False,
+    owed: tuple[tuple[str, str], ...] = (),
 ) -> PlanResult:
     """Plan in full-sync mode against the notes files ``paths`` at ``head``.
 
@@ -290,6 +316,7 @@ async def plan_files(
         # A deliberate sync (cap None) may close what it finds gone; a push may not do it
         # wholesale.
         destructive_limit=None if cap is None else settings.max_destructive_per_push,
+        owed=frozenset(key for key, _ in owed),
     )
     return PlanResult(plan, settings, len(after), tuple(warnings), tuple(issues))
 

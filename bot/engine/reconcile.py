@@ -13,16 +13,21 @@ from dataclasses import dataclass
 from bot.engine.execute import ExecutionResult, execute
 from bot.engine.read import PlanResult, load_repo_settings, plan_files, plan_full, plan_push
 from bot.github import GitHubClient
-from bot.planner.actions import Action, CommitComment, CreateIssue
+from bot.planner.actions import Action, CreateIssue
 from bot.queue import Store
 from bot.settings import Settings
 
 
 @dataclass(frozen=True)
 class PushRange:
-    """The notes a push changed (``before..head``); a full read when ``before`` is unknown."""
+    """The notes a push changed (``before..head``); a full read when ``before`` is unknown.
+
+    ``owed``: items held back by the cap of an earlier push (key, path): their files are read
+    too, and they are filed as if new, up to the cap.
+    """
 
     before: str
+    owed: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -34,10 +39,12 @@ class EveryNotesFile:
 
 @dataclass(frozen=True)
 class NotesFiles:
-    """Only these notes files, in full-sync mode; ``issue``: write to that issue only."""
+    """Only these notes files, in full-sync mode; ``issue``: write to that issue only;
+    ``create``: only file the issue of that item key (a held item, filed on request)."""
 
     paths: Sequence[str]
     issue: int | None = None
+    create: str | None = None
 
 
 Scope = PushRange | EveryNotesFile | NotesFiles
@@ -81,12 +88,13 @@ async def reconcile(
         settings = await load_repo_settings(gh, repo, head)
     planned: PlanResult | None
     match scope:
-        case PushRange(before):
+        case PushRange(before, owed):
             planned = await plan_push(
                 gh,
                 repo,
                 before,
                 head,
+                owed=owed,
                 bot_login=bot_login,
                 settings=settings,
                 server_url=server_url,
@@ -120,6 +128,8 @@ async def reconcile(
     actions = list(planned.plan.actions)
     if isinstance(scope, NotesFiles) and scope.issue is not None:
         actions = actions_for_issue(actions, scope.issue)
+    if isinstance(scope, NotesFiles) and scope.create is not None:
+        actions = [a for a in actions if isinstance(a, CreateIssue) and a.key == scope.create]
     if dry_run or not actions:
         return Reconciled(planned)
     outcome = await execute(
@@ -135,9 +145,9 @@ async def reconcile(
 
 
 def actions_for_issue(actions: Sequence[Action], number: int) -> list[Action]:
-    """The planned actions that write to issue ``number`` (no new issues, no commit comments)."""
+    """The planned actions that write to issue ``number`` (no new issues)."""
     return [
         a
         for a in actions
-        if not isinstance(a, CreateIssue | CommitComment) and getattr(a, "number", None) == number
+        if not isinstance(a, CreateIssue) and getattr(a, "number", None) == number
     ]

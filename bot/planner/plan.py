@@ -20,7 +20,6 @@ from bot.planner.actions import (
     AddAssignees,
     AddLabels,
     CommentOnIssue,
-    CommitComment,
     CreateIssue,
     UpdateIssue,
 )
@@ -86,7 +85,8 @@ class Plan:
     carry_overs: tuple[CarryOver, ...] = ()
     unresolved: tuple[Unresolved, ...] = ()
     unassignable: tuple[Unassignable, ...] = ()
-    #: New issues not filed because there were more than ``cap``.
+    #: New issues not filed because there were more than ``cap`` (in notes order; the
+    #: first ``cap`` were filed). They are remembered and filed by a later push.
     held_back: tuple[CreateIssue, ...] = ()
     cap: int | None = None
     #: Existing issues left as they are because more than ``destructive_limit`` would have
@@ -166,6 +166,7 @@ def plan_changes(
     full_sync: bool = False,
     cap: int | _FromSettings | None = FROM_SETTINGS,
     destructive_limit: int | _FromSettings | None = FROM_SETTINGS,
+    owed: frozenset[str] = frozenset(),
 ) -> Plan:
     """The GitHub actions that bring the bot's issues in line with the notes.
 
@@ -174,8 +175,10 @@ def plan_changes(
     (``full_sync=True``): ``before`` is empty and ``after`` holds every notes file at ``commit``.
     ``assignable`` says, for each login of :func:`logins_to_check`, whether GitHub accepts it as
     an assignee (a login missing from it is not assigned). ``cap`` limits new issues (``None``: no
-    limit; default ``settings.max_new_issues_per_push``): past it, none is filed and a commit
-    comment says why. ``destructive_limit`` limits the existing issues one plan closes or says
+    limit; default ``settings.max_new_issues_per_push``): the first ``cap`` in notes order are
+    filed, the rest are :attr:`Plan.held_back`. ``owed``: keys held back by an earlier push,
+    filed as if new (their files are read unchanged, so nothing else about them is new).
+    ``destructive_limit`` limits the existing issues one plan closes or says
     are gone from the notes (``None``: no limit; default ``settings.max_destructive_per_push``):
     past it, none of those issues is touched, since so many at once is more likely a misread
     than a decision (see docs/decisions.md).
@@ -217,14 +220,16 @@ def plan_changes(
         (o.sort_key, o.actions) for o in outcomes
     ]
 
-    creates = _new_issues(ctx, taken)
+    creates = _new_issues(ctx, taken, owed)
+    held_back: tuple[CreateIssue, ...] = ()
+    if limit is not None:
+        # A redelivery of this push must not file what it held: what it filed counts.
+        room = max(0, limit - _filed_by_this_commit(ctx, bot_issues, owed))
+        if len(creates) > room:
+            held_back = tuple(creates[room:])
+            creates = creates[:room]
     groups.extend(((c.item.path, c.item.line, 0), [c]) for c in creates)
     groups.extend(_linked_comments(ctx))
-    held_back: tuple[CreateIssue, ...] = ()
-    if limit is not None and len(creates) > limit:
-        held_back = tuple(creates)
-        groups = [g for g in groups if not isinstance(g[1][0], CreateIssue)]
-        groups.append((("\uffff", 0, 0), [_cap_comment(ctx, held_back, limit)]))
     groups.sort(key=lambda g: g[0])
     actions = tuple(a for _, group in groups for a in group)
 
@@ -255,7 +260,7 @@ def is_destructive(actions: Sequence[Action]) -> bool:
     )
 
 
-def _new_issues(ctx: PlanContext, taken: set[str]) -> list[CreateIssue]:
+def _new_issues(ctx: PlanContext, taken: set[str], owed: frozenset[str]) -> list[CreateIssue]:
     """One issue per new key: filed from its first occurrence, unless it is done or linked."""
     view = ctx.view
     creates: list[CreateIssue] = []
@@ -266,7 +271,7 @@ def _new_issues(ctx: PlanContext, taken: set[str]) -> list[CreateIssue]:
         if any(o.item.linked_issue is not None for o in occurrences):
             continue
         paths = view.paths_with([key])
-        if not any(view.is_new_in(key, path) for path in paths):
+        if key not in owed and not any(view.is_new_in(key, path) for path in paths):
             continue  # push mode: an old item in an edited file is not back-filed
         latest = max(paths, key=lambda p: (ctx.date_of(p), p))
         if any(o.item.done for o in view.occurrences_in(latest, [key])):
@@ -292,6 +297,21 @@ def _new_issues(ctx: PlanContext, taken: set[str]) -> list[CreateIssue]:
         body = new_issue_body(rendered.part, marker)
         creates.append(CreateIssue(key, rendered.title, body, labels, assignees, first.item))
     return creates
+
+
+def _filed_by_this_commit(
+    ctx: PlanContext, bot_issues: Sequence[IssueState], owed: frozenset[str]
+) -> int:
+    """Issues an earlier run of this very plan filed (same commit, an item new to it)."""
+    count = 0
+    for issue in bot_issues:
+        marker = issue.marker
+        if marker is None or marker.commit != ctx.commit:
+            continue
+        paths = ctx.view.paths_with([marker.key])
+        if marker.key in owed or any(ctx.view.is_new_in(marker.key, p) for p in paths):
+            count += 1
+    return count
 
 
 def _linked_comments(ctx: PlanContext) -> list[tuple[tuple[str, int, int], list[Action]]]:
@@ -323,13 +343,6 @@ def _linked_comments(ctx: PlanContext) -> list[tuple[tuple[str, int, int], list[
             action = CommentOnIssue(number, body, tag, f"linked from {path}:{item.line}")
             groups.append(((path, item.line, number), [action]))
     return groups
-
-
-def _cap_comment(ctx: PlanContext, held_back: Sequence[CreateIssue], cap: int) -> CommitComment:
-    tag = "cap:" + _short_hash(ctx.commit)
-    items = [c.item for c in held_back]
-    body = plan_texts.cap_hit(items, cap=cap, repo=ctx.repo, tag=tag)
-    return CommitComment(ctx.commit, body, tag, f"{len(items)} new issues held back (cap {cap})")
 
 
 def _unresolved(items: Sequence[ActionItem]) -> tuple[Unresolved, ...]:

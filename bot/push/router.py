@@ -10,6 +10,7 @@ from gidgethub.sansio import Event
 
 from bot.context import BotContext
 from bot.engine.execute import execute
+from bot.engine.held import HeldItem, held_items, remember_held
 from bot.engine.read import ZERO_SHA
 from bot.engine.reconcile import PushRange, reconcile
 from bot.github import api
@@ -77,6 +78,9 @@ async def on_push(event: Event, gh: GitHubClient, ctx: BotContext) -> None:
         await after_push(gh, ctx.store, repo, data, bot_login=ctx.config.bot_login)
 
 
+#: The store's namespace for the ``before`` of the first push that broken settings stopped.
+SETTINGS_PENDING = "settings-pending"
+
 #: How long the last handled commit of a repository is remembered (a catch-up needs it).
 HEAD_MEMORY = 60 * DAY
 
@@ -119,13 +123,18 @@ async def handle_push(
     Returns False when the settings file stopped it (said in a commit comment); raises when
     some write failed, so that the delivery counts as failed (a redelivery or ``sync`` heals).
     """
+    held = await held_items(ctx.store, repo)
+    # A push stopped by broken settings left its notes unread: the next push reads from there.
+    pending = await ctx.store.get(SETTINGS_PENDING, repo.lower())
+    if pending is not None:
+        before = pending
     try:
         done = await reconcile(
             gh,
             ctx.store,
             repo,
             after,
-            PushRange(before),
+            PushRange(before, tuple((h.key, h.path) for h in held)),
             bot_login=ctx.config.bot_login,
             server_url=server,
         )
@@ -144,6 +153,7 @@ async def handle_push(
     result = done.planned
     if result is None:
         ctx.log.info("%s %s..%s: no notes changed", repo, before[:7], after[:7])
+        await ctx.store.delete(SETTINGS_PENDING, repo.lower())
         return True
     for warning in result.warnings:
         ctx.log.warning("%s@%s: %s", repo, after[:7], warning)
@@ -167,6 +177,11 @@ async def handle_push(
             ", ".join(f"#{held.number}" for held in plan.held_destructive),
         )
     written = done.outcome
+    if written is None or written.ok:
+        # Past the cap: remembered, so the next push files them (a failed run keeps the old
+        # list: its retry plans again from it).
+        await remember_held(ctx.store, repo, [HeldItem.of(c) for c in plan.held_back])
+        await ctx.store.delete(SETTINGS_PENDING, repo.lower())
     if written is None:
         return True
     ctx.log.info(
