@@ -198,12 +198,22 @@ async def test_new_items_each_become_one_issue(bot: BotProcess, fake: FakeGitHub
     await deliver(bot, fake, repo, before, after)
 
     assert sorted(writes_since(fake, start, repo)) == [
+        ("POST", "check-runs"),  # what was done, on the pushed commit
         ("POST", "issues"),
         ("POST", "issues"),
         ("POST", "issues"),
         ("POST", "labels"),  # the bot's own label, with a colour and a description
     ]
     found = by_title(repo)
+    (check,) = repo.check_runs_for(after)
+    assert (check.name, check.conclusion, check.title) == (
+        "meeting-todo-bot",
+        "success",
+        "3 filed, 0 updated, 0 closed",
+    )
+    assert all(f"#{i['number']} " in check.text for i in found.values())
+    assert "Marek" in check.text and "could not resolve" in check.text  # unresolved owners
+    assert live_mentions(check.text) == set()
     assert sorted(found) == sorted([ROTATE, RUNBOOK, BACKUPS])
     for issue in found.values():
         assert issue["user"]["login"] == fake.bot_login
@@ -267,7 +277,10 @@ async def test_an_item_edited_in_place_updates_its_issue(bot: BotProcess, fake: 
     edited_title = "rotate the staging and production TLS certificates before they expire"
     start = len(fake.requests)
     _, after = await push(bot, fake, repo, {M1: FIRST.replace(ROTATE, edited_title)})
-    assert writes_since(fake, start, repo) == [("PATCH", f"issues/{number}")]
+    assert writes_since(fake, start, repo) == [
+        ("PATCH", f"issues/{number}"),
+        ("POST", "check-runs"),
+    ]
     assert len(issues(repo)) == 3
     issue = repo.issues[number]
     assert issue["title"] == edited_title
@@ -286,6 +299,7 @@ async def test_a_moved_notes_file_causes_no_comment_and_no_new_issue(
     # At most link updates: body edits, which notify nobody (no title, state or people).
     patches = [r for r in fake.requests[start:] if r.path.startswith(f"/repos/{repo.full_name}/")]
     patches = [r for r in patches if r.method != "GET"]
+    patches = [r for r in patches if r.operation != "checks/create"]
     assert all(r.method == "PATCH" and set(r.body) == {"body"} for r in patches), patches
     assert {i["number"] for i in issues(repo).values()} == numbers
     assert all(repo.comments[n] == [] for n in numbers)
@@ -300,7 +314,10 @@ async def test_a_moved_notes_file_causes_no_comment_and_no_new_issue(
     start = len(fake.requests)
     text = repo.files_at()[moved].replace(ROTATE, ROTATE + " and the wildcard one")
     await push(bot, fake, repo, {moved: text})
-    assert writes_since(fake, start, repo) == [("PATCH", f"issues/{number}")]
+    assert writes_since(fake, start, repo) == [
+        ("PATCH", f"issues/{number}"),
+        ("POST", "check-runs"),
+    ]
     assert repo.issues[number]["title"] == ROTATE + " and the wildcard one"
 
 
@@ -394,7 +411,10 @@ async def test_a_linked_item_comments_on_the_issue_it_names(
     start = len(fake.requests)
     before, after = repo.push({M2: notes})
     await deliver(bot, fake, repo, before, after)
-    assert writes_since(fake, start, repo) == [("POST", f"issues/{number}/comments")]
+    assert writes_since(fake, start, repo) == [
+        ("POST", f"issues/{number}/comments"),
+        ("POST", "check-runs"),
+    ]
     (comment,) = repo.comments[number]
     assert permalink(repo, after, M2, line_of(notes, "TODO(#")) in comment["body"]
     assert issues(repo) == {}
@@ -414,7 +434,11 @@ async def test_a_removed_item_gets_one_comment_and_stays_open(
     await push(bot, fake, repo, {M1: without})
     writes = writes_since(fake, start, repo)
     assert ("POST", f"issues/{number}/comments") in writes
-    assert {path for _, path in writes} <= {f"issues/{number}/comments", f"issues/{number}"}
+    assert {path for _, path in writes} <= {
+        f"issues/{number}/comments",
+        f"issues/{number}",
+        "check-runs",
+    }
     (comment,) = repo.comments[number]
     assert "no longer" in comment["body"] and M1 in comment["body"]  # where it was last seen
     assert repo.issues[number]["state"] == "open"
@@ -505,29 +529,57 @@ async def test_text_outside_the_generated_part_survives_an_update(
 # --- limits, redeliveries, settings ------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 9: commit comments need contents:write; check runs replace them"
-)
-async def test_past_the_cap_nothing_is_filed_and_the_commit_says_why(
+def check_of(repo: FakeRepo, sha: str) -> Any:
+    """The one ``meeting-todo-bot`` check run on ``sha``."""
+    (check,) = repo.check_runs_for(sha, name="meeting-todo-bot")
+    return check
+
+
+async def test_past_the_cap_the_first_are_filed_the_rest_held_and_listed_then_filed(
     bot: BotProcess, fake: FakeGitHub
 ) -> None:
     repo = new_repo(fake)
-    items = "\n".join(f"- TODO: label the cables of rack {n} with @wenli" for n in range(1, 22))
+    items = "\n".join(f"- TODO: label the cables of rack {n} with @wenli" for n in range(1, 26))
+    notes = SECOND.format(items=items)
     start = len(fake.requests)
-    before, after = repo.push({M2: SECOND.format(items=items)})
+    before, after = repo.push({M2: notes})
     await deliver(bot, fake, repo, before, after)
-    assert writes_since(fake, start, repo) == [("POST", f"commits/{after}/comments")]
-    assert repo.issues == {}
-    (comment,) = repo.commit_comments
-    assert comment["commit_id"] == after
-    assert "21" in comment["body"] and "max_new_issues_per_push" in comment["body"]
-    assert "sync" in comment["body"]
-    assert "rack 1 with" in comment["body"] and live_mentions(comment["body"]) == set()
+    writes = writes_since(fake, start, repo)
+    assert writes.count(("POST", "issues")) == 20 and ("POST", "check-runs") in writes
+    assert len(writes) == 22  # 20 issues, the bot's label, the check run
+    filed = sorted(i["title"] for i in issues(repo).values())
+    assert filed == sorted(f"label the cables of rack {n} with @wenli" for n in range(1, 21))
+    check = check_of(repo, after)
+    assert check.conclusion == "neutral"
+    assert check.title == "20 filed, 0 updated, 0 closed, 5 held back"
+    held = check.text.split("## Held back by the per-push cap")[1].split("\n## ")[0]
+    for n in range(21, 26):
+        assert f"rack {n} with" in held
+        assert f"`{M2}:{line_of(notes, f'rack {n} with')}`" in held
+    assert "rack 20 with" not in held
+    assert "max_new_issues_per_push" in held and "next push" in held
+    assert live_mentions(check.text) == set() and live_mentions(check.summary) == set()
 
     start = len(fake.requests)
-    await deliver(bot, fake, repo, before, after)  # redelivered: said once
+    await deliver(bot, fake, repo, before, after)  # redelivered: nothing more, nothing said
     assert writes_since(fake, start, repo) == []
-    assert len(repo.commit_comments) == 1
+    assert len(issues(repo)) == 20 and check_of(repo, after) == check
+
+    # The next push, even one that changes no notes, files the five held back.
+    start = len(fake.requests)
+    _, later = await push(bot, fake, repo, {"README.md": "# Notes\n\nSee meetings/.\n"})
+    assert len(issues(repo)) == 25
+    assert (
+        sorted(writes_since(fake, start, repo))
+        == [("POST", "check-runs")] + [("POST", "issues")] * 5
+    )
+    second = check_of(repo, later)
+    assert second.conclusion == "success" and second.title.startswith("5 filed")
+    assert "rack 25 with" in second.text and "Held back" not in second.text
+
+    start = len(fake.requests)
+    await push(bot, fake, repo, {"README.md": "# Notes\n"})  # nothing is owed any more
+    assert writes_since(fake, start, repo) == []
 
 
 async def test_the_same_push_delivered_twice_writes_once(bot: BotProcess, fake: FakeGitHub) -> None:
@@ -568,38 +620,43 @@ async def test_a_repeated_delivery_id_is_ignored(bot: BotProcess, fake: FakeGitH
     assert requests_since(fake, start, repo) == []
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 9: commit comments need contents:write; check runs replace them"
-)
-async def test_broken_settings_get_a_commit_comment_and_nothing_is_filed(
+async def test_broken_settings_are_named_in_the_check_and_the_fix_files_what_was_held(
     bot: BotProcess, fake: FakeGitHub
 ) -> None:
     repo = new_repo(fake)
     broken = "labels: [action-item\nmax_new_issues_per_push: many\n"
     start = len(fake.requests)
     _, after = await push(bot, fake, repo, {SETTINGS: broken, M1: FIRST})
-    assert writes_since(fake, start, repo) == [("POST", f"commits/{after}/comments")]
+    assert writes_since(fake, start, repo) == [("POST", "check-runs")]
     assert repo.issues == {}
-    (comment,) = repo.commit_comments
-    assert SETTINGS in comment["body"]
-    assert "line" in comment["body"].lower()  # where the YAML broke
-    assert f"python -m bot sync {repo.full_name}" in comment["body"]  # how to catch up
+    check = check_of(repo, after)
+    assert check.conclusion == "neutral" and "nothing filed" in check.title.lower()
+    assert SETTINGS in check.text
+    assert "line" in check.text.lower()  # where the YAML broke
 
-    # A wrong value (valid YAML) is named too, and the values quoted notify nobody.
+    # A wrong value (valid YAML) is named with its key and the type expected; the values
+    # quoted notify nobody.
     start = len(fake.requests)
     wrong = "max_new_issues_per_push: many\nremoved_items: '@wenli'\n"
-    _, after = await push(bot, fake, repo, {SETTINGS: wrong})
-    assert writes_since(fake, start, repo) == [("POST", f"commits/{after}/comments")]
-    body = repo.commit_comments[-1]["body"]
-    assert "max_new_issues_per_push" in body and "removed_items" in body and "wenli" in body
-    assert live_mentions(body) == set()
-    assert all(live_mentions(c["body"]) == set() for c in repo.commit_comments)
+    before, after = await push(bot, fake, repo, {SETTINGS: wrong})
+    assert writes_since(fake, start, repo) == [("POST", "check-runs")]
+    check = check_of(repo, after)
+    assert "`max_new_issues_per_push`" in check.text and "expected a whole number" in check.text
+    assert "`removed_items`" in check.text and "wenli" in check.text
+    assert live_mentions(check.text) == set()
 
-    # Fixed: the next push acts on the notes.
-    await push(bot, fake, repo, {SETTINGS: "labels: [action-item, meeting]\n"})
-    assert repo.issues == {}  # the settings push changed no notes
-    await push(bot, fake, repo, {M1: FIRST.replace("Nobody has", "Still nobody has")})
-    assert repo.issues == {}  # the items are old: an edit of prose files nothing
+    start = len(fake.requests)
+    await deliver(bot, fake, repo, before, after)  # redelivered: said once
+    assert writes_since(fake, start, repo) == []
+
+    # Fixed: that push changes no notes, but it files what the broken ones left unread.
+    _, fixed = await push(bot, fake, repo, {SETTINGS: "labels: [action-item, meeting]\n"})
+    assert sorted(by_title(repo)) == sorted([ROTATE, RUNBOOK, BACKUPS])
+    assert all(label_names(i) == ["action-item", "meeting"] for i in issues(repo).values())
+    assert check_of(repo, fixed).title.startswith("3 filed")
+    start = len(fake.requests)
+    await push(bot, fake, repo, {M1: FIRST.replace("## Notes", "## Notes\n- Coffee.")})
+    assert writes_since(fake, start, repo) == []  # nothing is owed any more
 
 
 # --- GitHub's faults -----------------------------------------------------------------------------

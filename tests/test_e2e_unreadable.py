@@ -92,7 +92,8 @@ async def test_a_notes_file_github_does_not_give_fails_the_attempt_and_the_retry
     assert counters["failed"] == before_counts["failed"] + 1
     assert counters["dead"] == before_counts["dead"]
     writes = writes_to(fake, repo, start)
-    assert len(writes) == 2, writes  # one new issue, one edited
+    assert len(writes) == 3, writes  # one new issue, one edited, the check run
+    assert writes[-1] == f"POST /repos/{repo.full_name}/check-runs"
     titles = sorted(issue["title"] for issue in repo.issues.values())
     assert len(titles) == 4
     assert any("release notes" in title for title in titles)
@@ -115,7 +116,10 @@ async def test_a_notes_file_over_1_mb_is_read_through_its_blob(
     # The contents API sends the file without its content; its blob has it all.
     blobs = [r for r in fake.requests[start:] if "/git/blobs/" in r.path]
     assert blobs and all(r.status == 200 for r in blobs)
-    assert writes_to(fake, repo, start) == [f"POST /repos/{repo.full_name}/issues"]
+    assert writes_to(fake, repo, start) == [
+        f"POST /repos/{repo.full_name}/issues",
+        f"POST /repos/{repo.full_name}/check-runs",
+    ]
     assert len(repo.issues) == 4
     assert all(issue["state"] == "open" for issue in repo.issues.values())
 

@@ -21,11 +21,10 @@ from bot.planner.actions import (
     AddAssignees,
     AddLabels,
     CommentOnIssue,
-    CommitComment,
     CreateIssue,
     UpdateIssue,
 )
-from bot.queue import DAY, Store
+from bot.queue import Store
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +33,6 @@ BOT_LABEL_COLOR = "1d76db"
 BOT_LABEL_DESCRIPTION = "Action item from meeting notes, filed by meeting-todo-bot"
 #: How many times a write whose outcome GitHub did not tell is sent again (after a check).
 MAX_RESENDS = 2
-
-# Commit comments cannot be listed with the operations the bot may use, so the tags of the
-# ones this process posted are remembered for a day: a redelivered push stays quiet.
 
 
 @dataclass
@@ -97,13 +93,6 @@ async def _perform(
             if await _has_tagged_comment(gh, repo, action.number, action.dedupe_tag, bot_login):
                 return False
             await api.create_comment(gh, repo, action.number, action.body)
-        case CommitComment():
-            # Commit comments cannot be listed with the app's permissions: remember them.
-            posted = f"{repo.lower()}@{action.commit}#{action.dedupe_tag}"
-            if await store.get("commit-comment", posted) is not None:
-                return False
-            await api.create_commit_comment(gh, repo, action.commit, action.body)
-            await store.put("commit-comment", posted, "1", DAY)
     return True
 
 
@@ -187,7 +176,7 @@ async def _perform_once(
                 log.warning("%s: %s: %s; it had landed after all", repo, action.summary, exc)
                 return True
             if landed is None and exc.status is None:
-                raise  # a commit comment after a timeout may be there: never post it twice
+                raise  # GitHub cannot tell whether it landed: never send it twice
             log.warning(
                 "%s: %s: %s; it had not landed, sending it again", repo, action.summary, exc
             )

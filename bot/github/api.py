@@ -489,11 +489,35 @@ async def react_to_comment(gh: GitHubClient, repo: str, comment_id: int, content
     )
 
 
-async def create_commit_comment(gh: GitHubClient, repo: str, sha: str, body: str) -> None:
-    """Comment on a commit."""
-    await gh.post(
-        url("/repos/{owner}/{repo}/commits/{commit_sha}/comments", repo, commit_sha=sha),
-        {"body": body},
+async def check_runs_for_ref(
+    gh: GitHubClient, repo: str, sha: str, name: str
+) -> list[dict[str, Any]]:
+    """The newest check run called ``name`` on commit ``sha`` of each app, newest first.
+
+    Conditional: the same URL for the same commit, so an unchanged list costs a 304.
+    """
+    data = await gh.get(
+        url("/repos/{owner}/{repo}/commits/{ref}/check-runs", repo, ref=sha),
+        {"check_name": name, "filter": "latest"},
+    )
+    runs = data.get("check_runs") if isinstance(data, dict) else None
+    return [dict(run) for run in runs or () if isinstance(run, dict)]
+
+
+async def create_check_run(gh: GitHubClient, repo: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """Create a check run (``fields``: name, head_sha, status, conclusion, output)."""
+    return dict(await gh.post(url("/repos/{owner}/{repo}/check-runs", repo), fields))
+
+
+async def update_check_run(
+    gh: GitHubClient, repo: str, run_id: int, fields: dict[str, Any]
+) -> dict[str, Any]:
+    """Change a check run this app created (its conclusion, its output)."""
+    return dict(
+        await gh.patch(
+            url("/repos/{owner}/{repo}/check-runs/{check_run_id}", repo, check_run_id=run_id),
+            fields,
+        )
     )
 
 

@@ -3,7 +3,7 @@
 Every action has a ``summary``: one line for a person (logs, ``sync --dry-run``, the pull-request
 preview). Comment actions carry a ``dedupe_tag`` that is also embedded in their body (see
 :func:`bot.markdown.issue_body.comment_tag`): the executor skips a comment whose tag a bot
-comment on the same issue (or commit) already carries, so a crash or a redelivered push
+comment on the same issue already carries, so a crash or a redelivered push
 never posts it twice.
 """
 
@@ -111,19 +111,4 @@ class CommentOnIssue:
         return f"comment on #{self.number}: {self.reason}"
 
 
-@dataclass(frozen=True)
-class CommitComment:
-    """Comment on a commit, unless a bot comment there already carries ``dedupe_tag``."""
-
-    commit: str
-    body: str
-    dedupe_tag: str
-    reason: str = "comment"
-
-    @property
-    def summary(self) -> str:
-        """One line for a person."""
-        return f"comment on commit {self.commit[:7]}: {self.reason}"
-
-
-Action = CreateIssue | UpdateIssue | AddLabels | AddAssignees | CommentOnIssue | CommitComment
+Action = CreateIssue | UpdateIssue | AddLabels | AddAssignees | CommentOnIssue

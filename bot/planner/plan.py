@@ -93,6 +93,9 @@ class Plan:
     #: been closed or told their item is gone: what each would have had.
     held_destructive: tuple[HeldChange, ...] = ()
     destructive_limit: int | None = None
+    #: Issues an earlier run of this same push (same commit) filed: a redelivery, or a retry
+    #: after a failure, still reports them.
+    filed_earlier: tuple[IssueState, ...] = ()
 
     @property
     def is_empty(self) -> bool:
@@ -221,10 +224,11 @@ def plan_changes(
     ]
 
     creates = _new_issues(ctx, taken, owed)
+    filed_earlier = _filed_by_this_commit(ctx, bot_issues, owed)
     held_back: tuple[CreateIssue, ...] = ()
     if limit is not None:
         # A redelivery of this push must not file what it held: what it filed counts.
-        room = max(0, limit - _filed_by_this_commit(ctx, bot_issues, owed))
+        room = max(0, limit - len(filed_earlier))
         if len(creates) > room:
             held_back = tuple(creates[room:])
             creates = creates[:room]
@@ -244,6 +248,7 @@ def plan_changes(
         cap=limit,
         held_destructive=held_destructive,
         destructive_limit=guard,
+        filed_earlier=filed_earlier,
     )
 
 
@@ -301,17 +306,17 @@ def _new_issues(ctx: PlanContext, taken: set[str], owed: frozenset[str]) -> list
 
 def _filed_by_this_commit(
     ctx: PlanContext, bot_issues: Sequence[IssueState], owed: frozenset[str]
-) -> int:
+) -> tuple[IssueState, ...]:
     """Issues an earlier run of this very plan filed (same commit, an item new to it)."""
-    count = 0
+    found: list[IssueState] = []
     for issue in bot_issues:
         marker = issue.marker
         if marker is None or marker.commit != ctx.commit:
             continue
         paths = ctx.view.paths_with([marker.key])
         if marker.key in owed or any(ctx.view.is_new_in(marker.key, p) for p in paths):
-            count += 1
-    return count
+            found.append(issue)
+    return tuple(found)
 
 
 def _linked_comments(ctx: PlanContext) -> list[tuple[tuple[str, int, int], list[Action]]]:

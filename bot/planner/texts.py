@@ -6,8 +6,6 @@ neutralised as a whole, as GitHub will read it, so that it notifies nobody.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from bot.markdown.issue_body import (
     code_span,
     comment_tag,
@@ -111,26 +109,3 @@ def linked(
         f"> {inline_text(item.title)}"
     )
     return _with_tag(text, tag)
-
-
-def cap_hit(
-    held_back: Sequence[ActionItem], *, cap: int, repo: str, tag: str, shown: int = 10
-) -> str:
-    """The commit comment when a push brings more new items than the per-push cap."""
-    count = len(held_back)
-    lines = [
-        f"meeting-todo-bot found {count} new action items in this push, more than the "
-        f"{cap} new issues it may file for one push (`max_new_issues_per_push` in "
-        f"`{SETTINGS_PATH}`), so it filed none of them. A push this large is more often "
-        "imported or reorganised notes than new decisions.",
-        "",
-        "If they are real action items, either raise `max_new_issues_per_push` and push again, "
-        f"or have a maintainer run `{SYNC_COMMAND} {repo}` to file them (add `--dry-run` first "
-        "to see what it would do).",
-        "",
-    ]
-    for item in held_back[:shown]:
-        lines.append(f"- {inline_text(item.title)} ({code_span(f'{item.path}:{item.line}')})")
-    if count > shown:
-        lines.append(f"- … and {count - shown} more")
-    return _with_tag("\n".join(lines), tag)

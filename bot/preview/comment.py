@@ -32,7 +32,6 @@ from bot.planner.actions import (
     AddAssignees,
     AddLabels,
     CommentOnIssue,
-    CommitComment,
     CreateIssue,
     UpdateIssue,
 )
@@ -155,7 +154,7 @@ def changes_action_items(plan: Plan) -> bool:
 
 def preview_state(plan: Plan) -> PreviewState:
     """The hidden state of the preview of ``plan``."""
-    opened = plan.held_back if plan.cap_hit else plan.creates
+    opened = (*plan.creates, *plan.held_back)
     return PreviewState(
         planned=tuple(PlannedIssue(c.key, c.title[:MAX_STATE_TITLE]) for c in opened),
         touched=tuple(_touched_numbers(plan.actions)),
@@ -270,29 +269,28 @@ def _create_line(create: CreateIssue) -> str:
 
 
 def _opened(plan: Plan) -> list[str]:
+    creates = plan.creates
+    sections = _section(
+        f"**Open {_plural(len(creates), 'issue')}**", [_create_line(c) for c in creates]
+    )
     if plan.cap_hit:
         count = len(plan.held_back)
         lines = [f"- {_title(c.title)} from {code_span(c.item.path)}" for c in plan.held_back]
         heading = (
-            f"**Open no issue: the per-push cap would be hit.** This pull request brings "
-            f"{_plural(count, 'new action item')}, more than the {plan.cap} new issues one "
-            f"push may file (`max_new_issues_per_push` in `{SETTINGS_PATH}`), so merging it "
-            "files none of them and the bot says why on the merge commit. Raise the cap, "
-            "split the notes over several pull requests, or have a maintainer run "
-            "`python -m bot sync` after merging:"
+            f"**Hold back {_plural(count, 'new action item')}: the per-push cap would be "
+            f"hit.** One push may file {plan.cap} new issues (`max_new_issues_per_push` in "
+            f"`{SETTINGS_PATH}`); the rest wait for the next pushes, which file them up to the "
+            "cap each, in notes order. The check run on the merge commit lists them:"
         )
-        return _section(heading, lines)
-    creates = plan.creates
-    return _section(
-        f"**Open {_plural(len(creates), 'issue')}**", [_create_line(c) for c in creates]
-    )
+        sections += _section(heading, lines)
+    return sections
 
 
 def _touched_numbers(actions: Iterable[Action]) -> list[int]:
     numbers: list[int] = []
     for action in actions:
         number = getattr(action, "number", None)
-        if isinstance(action, CreateIssue | CommitComment) or not isinstance(number, int):
+        if isinstance(action, CreateIssue) or not isinstance(number, int):
             continue
         if number not in numbers:
             numbers.append(number)
@@ -336,7 +334,7 @@ def _existing(actions: Sequence[Action], issues: Mapping[int, IssueState]) -> li
     words: dict[int, list[str]] = {}
     for action in actions:
         number = getattr(action, "number", None)
-        if isinstance(action, CreateIssue | CommitComment) or not isinstance(number, int):
+        if isinstance(action, CreateIssue) or not isinstance(number, int):
             continue
         words.setdefault(number, []).extend(_action_words(action, issues.get(number)))
     lines = []
@@ -437,8 +435,8 @@ def render_merged(
             )
         elif state.cap_hit:
             heading = (
-                "**Not filed: the per-push cap was hit**; the bot's comment on the merge "
-                "commit says what to do."
+                "**Not filed yet: held back by the per-push cap**; the next pushes file "
+                "them, and the check run on the merge commit lists them."
             )
         else:
             heading = "**Not filed**: the merged notes did not call for a new issue for these."

@@ -2,47 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from gidgethub.routing import Router
 from gidgethub.sansio import Event
 
+from bot.checks.publish import publish_check
+from bot.checks.report import plan_report, settings_report
 from bot.context import BotContext
-from bot.engine.execute import execute
-from bot.engine.held import HeldItem, held_items, remember_held
+from bot.engine.held import HELD_MEMORY, HeldItem, held_items, remember_held
 from bot.engine.read import ZERO_SHA
 from bot.engine.reconcile import PushRange, reconcile
 from bot.github import api
-from bot.markdown.issue_body import comment_tag, neutralise_mentions, short_hash
-from bot.planner.actions import CommitComment
+from bot.planner.plan import Plan
 from bot.preview.keep import after_push
 from bot.queue import DAY
 from bot.recovery.catch_up import CATCH_UP_EVENT
-from bot.settings import SETTINGS_PATH, SettingsError
+from bot.settings import SettingsError
 from bot.web.dispatch import acts_when
 
 if TYPE_CHECKING:
     from bot.github import GitHubClient
 
 router = Router()
-
-
-def settings_problem_comment(error: SettingsError, commit: str, repo: str) -> CommitComment:
-    """The commit comment that says why a push was not acted on: its settings file is wrong."""
-    # Problems quote the file (and examples like "@octocat"): they must notify nobody.
-    problems = neutralise_mentions("\n".join(f"- {p}" for p in error.problems))
-    tag = "settings-" + short_hash(*error.problems)
-    body = (
-        f"meeting-todo-bot did not act on this push: `{SETTINGS_PATH}` has problems.\n\n"
-        f"{problems}\n\n"
-        "Fix the file and push again; to catch up on the notes "
-        f"pushed meanwhile, a maintainer can run `python -m bot sync {repo}` (add `--dry-run` "
-        "first to see what it would do). Every setting is described in meeting-todo-bot's "
-        "docs/settings.md.\n\n"
-        f"{comment_tag(tag)}"
-    )
-    return CommitComment(commit, body, tag, reason="settings file has problems")
 
 
 def to_default_branch(data: Mapping[str, Any]) -> bool:
@@ -120,8 +103,9 @@ async def handle_push(
 ) -> bool:
     """Bring the bot's issues in line with the push ``before..after``.
 
-    Returns False when the settings file stopped it (said in a commit comment); raises when
-    some write failed, so that the delivery counts as failed (a redelivery or ``sync`` heals).
+    What was done, held back or could not be done is said in the ``meeting-todo-bot`` check
+    run on ``after``. Returns False when the settings stopped it; raises when some write
+    failed, so that the delivery counts as failed (a redelivery or ``sync`` heals).
     """
     held = await held_items(ctx.store, repo)
     # A push stopped by broken settings left its notes unread: the next push reads from there.
@@ -140,15 +124,9 @@ async def handle_push(
         )
     except SettingsError as exc:
         ctx.log.warning("%s@%s: settings problems: %s", repo, after[:7], "; ".join(exc.problems))
-        outcome = await execute(
-            gh,
-            repo,
-            [settings_problem_comment(exc, after, repo)],
-            store=ctx.store,
-            bot_login=ctx.config.bot_login,
-        )
-        if not outcome.ok:
-            raise RuntimeError("could not comment on the settings problems") from exc
+        # The notes of this push stay unread: the first push after the fix reads from here.
+        await ctx.store.put_if_absent(SETTINGS_PENDING, repo.lower(), before, HELD_MEMORY)
+        await publish_check(gh, repo, after, settings_report(exc.problems, repo=repo))
         return False
     result = done.planned
     if result is None:
@@ -182,6 +160,14 @@ async def handle_push(
         # list: its retry plans again from it).
         await remember_held(ctx.store, repo, [HeldItem.of(c) for c in plan.held_back])
         await ctx.store.delete(SETTINGS_PENDING, repo.lower())
+    if (written is None or written.ok) and worth_a_check(plan, result.warnings):
+        report = plan_report(
+            plan,
+            warnings=result.warnings,
+            created=written.created if written is not None else {},
+        )
+        # A run that wrote nothing (a redelivery) leaves a check already there as it is.
+        await publish_check(gh, repo, after, report, keep_existing=written is None)
     if written is None:
         return True
     ctx.log.info(
@@ -197,6 +183,19 @@ async def handle_push(
             f"{len(written.failed)} actions failed; a redelivery of this push or `sync` heals them"
         )
     return True
+
+
+def worth_a_check(plan: Plan, warnings: Sequence[str]) -> bool:
+    """Whether a push's plan has anything to say: a push that changed only prose (or a
+    redelivery of a push whose work is done) writes, and reads, nothing more."""
+    return bool(
+        plan.actions
+        or plan.held_back
+        or plan.held_destructive
+        or warnings
+        or plan.unresolved
+        or plan.unassignable
+    )
 
 
 def server_url(repository: dict[str, object]) -> str:
