@@ -129,14 +129,26 @@ async def test_extends_lays_a_shared_file_over_the_defaults(
         assert summary(issues[title]) == (["action-item", "from-meeting"], [login])
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 9: commit comments need contents:write; check runs replace them"
-)
-async def test_broken_defaults_stop_the_push_and_the_comment_names_their_file(
+async def test_broken_defaults_stop_the_push_the_check_names_their_file_and_the_fix_files(
     bot: BotProcess, fake: FakeGitHub, org: dict[str, FakeRepo]
 ) -> None:
-    after = await push_notes(bot, fake, org["beta"])
-    assert filed(org["beta"]) == {}
-    (comment,) = org["beta"].commit_comments
-    assert comment["commit_id"] == after
-    assert f"beta/.github:{SETTINGS_PATH}: line 2: key `lables`: unknown key" in comment["body"]
+    beta = org["beta"]
+    after = await push_notes(bot, fake, beta)
+    assert filed(beta) == {}
+    (check,) = beta.check_runs_for(after, name="meeting-todo-bot")
+    assert check.conclusion == "neutral"
+    assert f"beta/.github:{SETTINGS_PATH}: line 2: key `lables`: unknown key" in (check.text or "")
+
+    # The owner's defaults are fixed; the next push to the repository, which changes no notes,
+    # files the items the broken defaults held back.
+    org["broken-defaults"].push({SETTINGS_PATH: "labels: [a]\n"})
+    before, fixed = beta.push({"README.md": "# Beta notes\n"})
+    await deliver_and_wait(bot, "push", push_payload(fake, beta, before, fixed))
+    assert sorted(filed(beta)) == [
+        "order the new racks",
+        "rotate the staging certificates",
+        "write the disk alert runbook",
+    ]
+    assert all(summary(issue)[0] == ["a"] for issue in filed(beta).values())
+    (check,) = beta.check_runs_for(fixed, name="meeting-todo-bot")
+    assert check.conclusion == "success" and (check.title or "").startswith("3 filed")
