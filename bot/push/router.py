@@ -186,10 +186,11 @@ async def handle_push(
 
 
 def worth_a_check(plan: Plan, warnings: Sequence[str]) -> bool:
-    """Whether a push's plan has anything to say: a push that changed only prose (or a
-    redelivery of a push whose work is done) writes, and reads, nothing more."""
+    """Whether a push's plan has anything to say: a push that changed only prose writes, and
+    reads, nothing more. A retry of a push whose check failed still has: what it filed."""
     return bool(
         plan.actions
+        or plan.filed_earlier
         or plan.held_back
         or plan.held_destructive
         or warnings

@@ -44,10 +44,16 @@ class FileChange:
     new: str | None
 
 
+def file_bytes(text: str) -> bytes:
+    """A file's bytes. Files are kept as text; bytes that are not UTF-8 are pushed as
+    ``raw.decode("utf-8", "surrogateescape")`` and come back as they were."""
+    return text.encode("utf-8", "surrogateescape")
+
+
 @functools.lru_cache(maxsize=4096)
 def blob_sha(text: str) -> str:
     """The git blob id of a text, as GitHub reports it for file contents."""
-    data = text.encode("utf-8")
+    data = file_bytes(text)
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
@@ -290,7 +296,7 @@ def _tree_objects(files: tuple[tuple[str, str], ...]) -> dict[str, tuple[TreeEnt
                 sha, mode, size = build(full), "040000", None
             else:
                 assert text is not None
-                sha, mode, size = blob_sha(text), "100644", len(text.encode("utf-8"))
+                sha, mode, size = blob_sha(text), "100644", len(file_bytes(text))
             raw += f"{mode.lstrip('0')} {name}".encode() + b"\0" + bytes.fromhex(sha)
             entries.append(TreeEntry(name, mode, kind, sha, size))
         sha = hashlib.sha1(b"tree %d\0" % len(raw) + raw).hexdigest()

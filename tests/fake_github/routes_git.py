@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .git import FileChange, blob_sha, patch_of
+from .git import FileChange, blob_sha, file_bytes, patch_of
 from .replies import Reply, invalid, not_found, paginate
 from .routing import Context, Route
 from .shapes import (
@@ -169,7 +169,7 @@ def get_contents(ctx: Context) -> Reply:
                 child,
                 "file",
                 blob_sha(tree[child]),
-                len(tree[child].encode("utf-8")),
+                len(file_bytes(tree[child])),
             )
         else:
             entry = content_entry_json(

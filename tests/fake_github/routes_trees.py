@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from .git import TreeEntry, blob_sha, tree_objects
+from .git import TreeEntry, blob_sha, file_bytes, tree_objects
 from .replies import Reply, not_found
 from .routing import Context, Route
 from .shapes import node_id
@@ -80,7 +80,7 @@ def get_blob(ctx: Context) -> Reply:
     for commit in repo.git.commits.values():
         for text in commit.tree.values():
             if blob_sha(text) == wanted:
-                data = text.encode("utf-8")
+                data = file_bytes(text)
                 encoded = base64.b64encode(data).decode("ascii")
                 wrapped = "".join(encoded[i : i + 60] + "\n" for i in range(0, len(encoded), 60))
                 return Reply(

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from .accounts import Installation, User
-from .git import Commit, FileChange, blob_sha, root_tree_sha
+from .git import Commit, FileChange, blob_sha, file_bytes, root_tree_sha
 from .permissions import default_permissions
 
 REACTIONS = ("+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes")
@@ -243,7 +243,7 @@ def content_file_json(
     repo_api: str, repo_web: str, ref: str, path: str, text: str
 ) -> dict[str, Any]:
     """A ``content-file``: base64 wrapped at 60 characters a line, like GitHub's."""
-    data = text.encode("utf-8")
+    data = file_bytes(text)
     entry = content_entry_json(repo_api, repo_web, ref, path, "file", blob_sha(text), len(data))
     if len(data) > MAX_INLINE_CONTENT:
         return {**entry, "content": "", "encoding": "none"}
