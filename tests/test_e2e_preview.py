@@ -94,6 +94,9 @@ def previews(repo: FakeRepo, number: int) -> list[dict[str, Any]]:
     return [c for c in repo.comments[number] if TAG in c["body"]]
 
 
+CHECK = "meeting-todo-bot"
+
+
 def bot_issues(repo: FakeRepo) -> dict[int, dict[str, Any]]:
     return {n: i for n, i in repo.issues.items() if "pull_request" not in i}
 
@@ -105,7 +108,13 @@ async def test_opened_posts_one_preview_and_files_nothing(
     number = repo.open_pull(head_files={M1: FIRST}, author="alice")
     start = len(fake.requests)
     await deliver(bot, "pull_request", pull_request_payload(repo, number, "opened"))
-    assert writes_since(fake, start, repo) == [("POST", f"issues/{number}/comments")]
+    assert writes_since(fake, start, repo) == [
+        ("POST", f"issues/{number}/comments"),
+        ("POST", "check-runs"),  # the same, on the pull request's head commit
+    ]
+    (check,) = repo.check_runs_for(repo.head(repo.pulls[number].branch), name=CHECK)
+    assert check.title == "2 to file, 0 to update, 0 to close" and check.conclusion == "success"
+    assert "## Would file" in (check.text or "") and "write the release notes" in (check.text or "")
     (comment,) = repo.comments[number]
     assert comment["user"]["login"] == fake.bot_login
     assert TAG in comment["body"]
@@ -135,7 +144,10 @@ async def test_synchronize_edits_the_same_comment_only_when_action_items_change(
     start = len(fake.requests)
     payload = pull_request_payload(repo, number, "synchronize", before=before, after=after)
     await deliver(bot, "pull_request", payload)
-    assert writes_since(fake, start, repo) == [("PATCH", f"issues/comments/{comment['id']}")]
+    assert writes_since(fake, start, repo) == [
+        ("PATCH", f"issues/comments/{comment['id']}"),
+        ("POST", "check-runs"),  # the new head commit gets its own
+    ]
     (edited,) = repo.comments[number]
     assert edited["id"] == comment["id"] and edited["body"] != first_body
     assert "**Open 3 issues**" in edited["body"]
@@ -143,13 +155,14 @@ async def test_synchronize_edits_the_same_comment_only_when_action_items_change(
     assert "Carol" in edited["body"]  # an owner nobody resolves, with the fix
     assert "`people`" in edited["body"]
 
-    # Prose above the items and a README change: the items only move down. No edit.
+    # Prose above the items and a README change: the items only move down. No edit; the new
+    # head commit gets the check.
     reworded = SECOND.replace("## Actions", "We met in the small room.\n\n## Actions")
     before, after = repo.push_pull(number, {M2: reworded, "README.md": "# Notes, again\n"})
     start = len(fake.requests)
     payload = pull_request_payload(repo, number, "synchronize", before=before, after=after)
     await deliver(bot, "pull_request", payload)
-    assert writes_since(fake, start, repo) == []
+    assert writes_since(fake, start, repo) == [("POST", "check-runs")]
     assert repo.comments[number][0]["body"] == edited["body"]
 
     # The notes leave the pull request: the comment says it changes no action item now.
@@ -276,7 +289,10 @@ async def test_existing_issues_the_merge_would_change_are_listed(
     number = repo.open_pull(head_files={M1: done}, author="alice")
     start = len(fake.requests)
     await deliver(bot, "pull_request", pull_request_payload(repo, number, "opened"))
-    assert writes_since(fake, start, repo) == [("POST", f"issues/{number}/comments")]
+    assert writes_since(fake, start, repo) == [
+        ("POST", f"issues/{number}/comments"),
+        ("POST", "check-runs"),
+    ]
     body = repo.comments[number][0]["body"]
     release = filed["write the release notes"]
     assert f"#{release} “write the release notes”: comment" in body

@@ -18,7 +18,7 @@ from test_plan_support import FakeRepo
 
 from bot.notes.model import NotesFile
 from bot.notes.reader import read_notes
-from bot.planner.actions import CommentOnIssue, CommitComment, CreateIssue, UpdateIssue
+from bot.planner.actions import CommentOnIssue, CreateIssue, UpdateIssue
 from bot.planner.plan import Plan
 from bot.settings import DEFAULT_SETTINGS, is_notes_path
 
@@ -167,7 +167,7 @@ def test_replay_summary(replayed: Replayed, capsys: pytest.CaptureFixture[str]) 
         "creates": sum(isinstance(a, CreateIssue) for a in actions),
         "updates": sum(isinstance(a, UpdateIssue) for a in actions),
         "comments": sum(isinstance(a, CommentOnIssue) for a in actions),
-        "cap hits": sum(isinstance(a, CommitComment) for a in actions),
+        "cap hits": sum(plan.cap_hit for plan in replayed.plans),
         "writes": replayed.repo.writes,
     }
     with capsys.disabled():

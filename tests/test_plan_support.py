@@ -22,7 +22,6 @@ from bot.planner.actions import (
     AddAssignees,
     AddLabels,
     CommentOnIssue,
-    CommitComment,
     CreateIssue,
     UpdateIssue,
 )
@@ -96,7 +95,6 @@ class FakeRepo:
     assignable: set[str] = field(default_factory=set)
     issues: dict[int, dict[str, Any]] = field(default_factory=dict)
     comments: dict[int, list[str]] = field(default_factory=dict)
-    commit_comments: dict[str, list[str]] = field(default_factory=dict)
     writes: int = 0
     next_number: int = 1
 
@@ -107,7 +105,6 @@ class FakeRepo:
             assignable=set(self.assignable),
             issues=deepcopy(self.issues),
             comments=deepcopy(self.comments),
-            commit_comments=deepcopy(self.commit_comments),
             writes=self.writes,
             next_number=self.next_number,
         )
@@ -192,11 +189,6 @@ class FakeRepo:
             posted = self.comments.setdefault(action.number, [])
             if any(action.dedupe_tag in comment_tags(c) for c in posted):
                 return  # the executor's dedupe: no write
-            posted.append(action.body)
-        elif isinstance(action, CommitComment):
-            posted = self.commit_comments.setdefault(action.commit, [])
-            if any(action.dedupe_tag in comment_tags(c) for c in posted):
-                return
             posted.append(action.body)
         self.writes += 1
 
@@ -300,8 +292,6 @@ class Notes:
 
 
 def _unrecordable(action: object) -> bool:
-    if isinstance(action, CommitComment):
-        return True
     return isinstance(action, CommentOnIssue) and action.dedupe_tag.startswith("linked:")
 
 

@@ -227,11 +227,12 @@ def test_the_per_push_cap_lists_what_would_be_held_back() -> None:
     body = render_preview(plan, issues={})
     text = visible(body)
     assert "per-push cap would be hit" in text
-    assert "3 new action items, more than the 2 new issues" in text
-    assert "“rename the mailing list”" in text
+    assert "**Open 2 issues**" in text and "Hold back 1 new action item" in text
+    held = text.split("Hold back")[1]
+    assert "“rename the mailing list”" in held  # the last in notes order
     state = PreviewState.parse(body)
     assert state is not None and state.cap_hit
-    assert [p.key for p in state.planned] == [c.key for c in plan.held_back]
+    assert [p.key for p in state.planned] == [c.key for c in (*plan.creates, *plan.held_back)]
 
 
 def test_the_hidden_state_round_trips_and_cannot_end_the_comment_early() -> None:
@@ -312,7 +313,7 @@ def test_after_the_merge_the_filed_issues_are_linked_and_the_rest_explained() ->
     assert "**Not filed**" in visible(final) and "Still to be filed" not in final
     capped = replace(merged, cap_hit=True)
     held = render_merged(capped, merge_commit="c" * 40, filed={}, push_handled=True)
-    assert "per-push cap was hit" in held
+    assert "held back by the per-push cap" in held
     nothing = render_merged(
         PreviewState(touched=(3,)), merge_commit="", filed={}, push_handled=True
     )

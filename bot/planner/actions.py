@@ -55,6 +55,11 @@ class UpdateIssue:
     state_reason: StateReason | None = None
 
     @property
+    def is_body_only(self) -> bool:
+        """Only the generated body changes (links, bookkeeping): nobody is notified."""
+        return self.title is None and self.state is None and self.body is not None
+
+    @property
     def summary(self) -> str:
         """One line for a person."""
         changes: list[str] = []

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from bot.checks.publish import publish_check
+from bot.checks.report import CheckOutput, plan_report, settings_report
 from bot.engine.read import issue_states, load_repo_settings, notes_changes, plan_push
 from bot.github import GitHubClient, GitHubError, api
 from bot.planner.issues import IssueState
@@ -137,20 +139,22 @@ async def preview_body(
     base: str,
     bot_login: str,
     server_url: str,
-) -> str | None:
-    """The preview's text for a pull request; ``None`` when it changes no action item.
+) -> tuple[str | None, CheckOutput | None]:
+    """The preview's text for a pull request (``None`` when it changes no action item), and
+    what the check run on its head says (the same, for the Checks tab).
 
     ``base`` is the pull request's base (a sha, or the default branch's name): the notes
     before are read where the pull request branched off it.
     """
     if pull.head is None:
-        return None
+        return None, None
     if pull.settings_error is not None:
         if pull.matters:
-            return render_settings_problems(pull.settings_error.problems)
-        return None
+            problems = pull.settings_error.problems
+            return render_settings_problems(problems), settings_report(problems, repo=repo)
+        return None, None
     if not pull.touches_notes:
-        return None
+        return None, None
     # One comparison gives both where the branch left ``base`` and what it changed since:
     # the notes before are read there.
     comparison = await api.comparison(gh, repo, base, pull.head)
@@ -165,9 +169,12 @@ async def preview_body(
         files=comparison.files if comparison.merge_base else None,
     )
     if result is None or not changes_action_items(result.plan):
-        return None
+        return None, None
     issues = {issue.number: issue for issue in result.issues}
-    return render_preview(result.plan, issues=issues, warnings=result.warnings)
+    return (
+        render_preview(result.plan, issues=issues, warnings=result.warnings),
+        plan_report(result.plan, warnings=result.warnings, preview=True),
+    )
 
 
 async def upsert_preview(
@@ -220,8 +227,14 @@ async def refresh_preview(
         elsewhere = render_other_base(pull.base_ref or "?", pull.default_branch or "?")
         return await upsert_preview(gh, repo, number, elsewhere, existing)
     base = pull.base_sha or pull.base_ref or ""
-    body = await preview_body(gh, repo, pull, base=base, bot_login=bot_login, server_url=server_url)
-    return await upsert_preview(gh, repo, number, body, existing)
+    body, check = await preview_body(
+        gh, repo, pull, base=base, bot_login=bot_login, server_url=server_url
+    )
+    outcome = await upsert_preview(gh, repo, number, body, existing)
+    if check is not None and pull.head is not None:
+        # The head commit says what merging would do, where the Checks tab shows it.
+        await publish_check(gh, repo, pull.head, check)
+    return outcome
 
 
 # --- after the merge ---------------------------------------------------------------------------

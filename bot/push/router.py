@@ -15,6 +15,7 @@ from bot.engine.held import HELD_MEMORY, HeldItem, held_items, remember_held
 from bot.engine.read import ZERO_SHA
 from bot.engine.reconcile import PushRange, reconcile
 from bot.github import api
+from bot.planner.actions import UpdateIssue
 from bot.planner.plan import Plan
 from bot.preview.keep import after_push
 from bot.queue import DAY
@@ -186,17 +187,12 @@ async def handle_push(
 
 
 def worth_a_check(plan: Plan, warnings: Sequence[str]) -> bool:
-    """Whether a push's plan has anything to say: a push that changed only prose writes, and
-    reads, nothing more. A retry of a push whose check failed still has: what it filed."""
-    return bool(
-        plan.actions
-        or plan.filed_earlier
-        or plan.held_back
-        or plan.held_destructive
-        or warnings
-        or plan.unresolved
-        or plan.unassignable
-    )
+    """Whether a push's plan has anything to say: a push that changed only prose, or only
+    moved the links in bodies (a renamed notes file), writes and reads nothing more; its
+    unresolved owners were said when their issues were filed. A retry of a push whose check
+    failed still has something to say: what it filed."""
+    news = [a for a in plan.actions if not (isinstance(a, UpdateIssue) and a.is_body_only)]
+    return bool(news or plan.filed_earlier or plan.held_back or plan.held_destructive or warnings)
 
 
 def server_url(repository: dict[str, object]) -> str:
