@@ -230,7 +230,12 @@ async def test_a_pull_request_retargeted_away_says_its_preview_no_longer_applies
     )
     start = len(fake.requests)
     await deliver(bot, "pull_request", moved)
-    assert writes_since(fake, start, repo) == [("PATCH", f"issues/comments/{comment['id']}")]
+    (check,) = repo.check_runs_for(repo.head(repo.pulls[number].branch), name=CHECK)
+    assert writes_since(fake, start, repo) == [
+        ("PATCH", f"issues/comments/{comment['id']}"),
+        ("PATCH", f"check-runs/{check.id}"),  # what it said no longer holds
+    ]
+    assert check.conclusion == "neutral" and "`release`" in (check.summary or "")
     (edited,) = repo.comments[number]
     assert TAG in edited["body"] and "`release`" in edited["body"]
     assert "Open 2 issues" not in edited["body"]

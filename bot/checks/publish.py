@@ -18,16 +18,25 @@ log = logging.getLogger(__name__)
 
 
 async def publish_check(
-    gh: GitHubClient, repo: str, sha: str, output: CheckOutput, *, keep_existing: bool = False
+    gh: GitHubClient,
+    repo: str,
+    sha: str,
+    output: CheckOutput,
+    *,
+    keep_existing: bool = False,
+    only_existing: bool = False,
 ) -> str:
     """Make the commit's check run say ``output``; what was done: created, updated,
     unchanged or refused. ``keep_existing``: a run already there stays as it is (this run of
-    the push wrote nothing, so the first run's report is the truer one)."""
+    the push wrote nothing, so the first run's report is the truer one). ``only_existing``:
+    correct a run already there, create none."""
     try:
         runs = await api.check_runs_for_ref(gh, repo, sha, CHECK_NAME)
         if runs and (keep_existing or output.matches(runs[0])):
             return "unchanged"
-        if runs:
+        if runs or only_existing:
+            if not runs:
+                return "unchanged"
             await api.update_check_run(gh, repo, int(runs[0]["id"]), output.fields())
             return "updated"
         await api.create_check_run(

@@ -101,6 +101,18 @@ def settings_report(problems: Sequence[str], *, repo: str) -> CheckOutput:
     )
 
 
+def other_base_report(base: str, default_branch: str) -> CheckOutput:
+    """A notes pull request retargeted away from the default branch: merging it files
+    nothing, so what its check run said before no longer holds."""
+    return CheckOutput(
+        "neutral",
+        "Not previewed: not against the default branch",
+        f"This pull request now targets {code_span(base)}, not {code_span(default_branch)}: "
+        "merging it files nothing. Retargeted back, it is previewed again.",
+        "Nothing to change.\n",
+    )
+
+
 def plan_report(
     plan: Plan,
     *,

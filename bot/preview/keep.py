@@ -20,7 +20,7 @@ from enum import Enum
 from typing import Any
 
 from bot.checks.publish import publish_check
-from bot.checks.report import CheckOutput, plan_report, settings_report
+from bot.checks.report import CheckOutput, other_base_report, plan_report, settings_report
 from bot.engine.read import issue_states, load_repo_settings, notes_changes, plan_push
 from bot.github import GitHubClient, GitHubError, api
 from bot.planner.issues import IssueState
@@ -225,7 +225,11 @@ async def refresh_preview(
         if existing is None:
             return PreviewOutcome.NONE
         elsewhere = render_other_base(pull.base_ref or "?", pull.default_branch or "?")
-        return await upsert_preview(gh, repo, number, elsewhere, existing)
+        outcome = await upsert_preview(gh, repo, number, elsewhere, existing)
+        if pull.head is not None:
+            retargeted = other_base_report(pull.base_ref or "?", pull.default_branch or "?")
+            await publish_check(gh, repo, pull.head, retargeted, only_existing=True)
+        return outcome
     base = pull.base_sha or pull.base_ref or ""
     body, check = await preview_body(
         gh, repo, pull, base=base, bot_login=bot_login, server_url=server_url
