@@ -11,6 +11,10 @@ The public surface, used by the push and by the dashboard:
 
 - :func:`held_items` -- the held items of a repository, each with its stable item key;
 - :func:`file_held_item` -- file one held item now, by key (no cap: a person asked for it).
+
+The list is what the last push with notes to plan left held; ``/todo sync`` or ``python -m bot
+sync`` may have filed an item since (the next push drops it). Filing such an item by key files
+nothing, returns ``None`` and forgets it.
 """
 
 from __future__ import annotations
