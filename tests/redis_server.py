@@ -33,9 +33,10 @@ def redis_binary() -> str | None:
 
 
 class RedisServer:
-    """One redis-server process, in memory only, listening on a unix socket."""
+    """One redis-server process listening on a unix socket: in memory only, or with
+    ``append_only`` an AOF fsynced every second (as a production Redis would run)."""
 
-    def __init__(self, binary: str) -> None:
+    def __init__(self, binary: str, *, append_only: bool = False) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="mtb-redis-"))
         self.socket = self.dir / "redis.sock"
         self.process = subprocess.Popen(
@@ -50,7 +51,9 @@ class RedisServer:
                 "--save",
                 "",
                 "--appendonly",
-                "no",
+                "yes" if append_only else "no",
+                "--appendfsync",
+                "everysec",
                 "--dir",
                 str(self.dir),
                 "--logfile",

